@@ -10,6 +10,7 @@ import type { LabSpec } from "../../lib/model/lab-spec.ts";
 import { down } from "../../lib/runtime/down.ts";
 import type { ClusterMarker, LabJson } from "../../lib/runtime/state.ts";
 import { UpFailed } from "../../lib/runtime/up.ts";
+import { SHARED_UPSTREAM } from "../components/support/upstream.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";
 import { catalogueLab, indexOf, stateFile, thrown, upWith } from "./support.ts";
 
@@ -415,7 +416,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
   }
 }
 
-const MIRROR = "/work/shared/upstream";
+const MIRROR = SHARED_UPSTREAM;
 const noMirror = !existsSync(join(MIRROR, "index.json"));
 if (noMirror) console.log(`skipped: labs with upstream manifests need the mirror at ${MIRROR}`);
 
