@@ -16,8 +16,33 @@ const EXIT_CODES = `Exit codes:
   ${EXIT.environment}    environment: missing tool, unwritable directory, download failed
   ${EXIT.interrupted}  interrupted`;
 
+/**
+ * yargs reads a lone `-` as a positional, so `--plan -` (stdin, as the prober's own help says)
+ * became "Unknown argument: -". Flags that take a file or `-` get it joined: `--plan=-`.
+ */
+const STDIN_FLAGS = new Set(["--plan"]);
+export function joinStdinFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    const prev = out[out.length - 1];
+    if (arg === "-" && prev !== undefined && STDIN_FLAGS.has(prev)) out[out.length - 1] = `${prev}=-`;
+    else out.push(arg);
+  }
+  return out;
+}
+
+/** yargs' own complaints (unknown flag, missing argument, bad choice) as a LabError naming the help. */
+function usageError(message: string | undefined, argv: readonly string[]): LabError {
+  const command = commands.find((c) => c.command.split(" ")[0] === argv[0]);
+  return new LabError(
+    message ?? "bad arguments",
+    command ? `see \`labs ${argv[0]} --help\`` : "see `labs --help`",
+  );
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let code: number = EXIT.ok;
+  argv = joinStdinFlags(argv);
   let cli = yargs(argv)
     .scriptName("labs")
     .usage("labs <command> [options]\n\nDeclarative Kubernetes networking labs on kind, proven by probes.")
@@ -31,14 +56,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     });
   }
   cli = cli
-    .completion("completion", "Print a shell completion script (bash/zsh): labs completion >> ~/.bashrc")
+    // yargs answers --get-yargs-completions for the script `labs completion` prints; its own
+    // script command stays hidden because it printed the script even for `completion --help`.
+    .completion("yargs-completion-script", false)
     .epilogue(
       `${EXIT_CODES}\n\nEnvironment: NO_COLOR disables colour; LABS_DIR points at another catalogue; LABS_DEBUG=1 shows stack traces.`,
     )
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new LabError(msg ?? "bad arguments", "see `labs --help`");
+      if (err instanceof LabError) throw err;
+      // yargs' YError carries its message only (a coerce or check failure, an unknown argument).
+      if (!err || err.name === "YError") throw usageError(msg ?? err?.message, argv);
+      throw err;
     });
   try {
     await cli.parseAsync();

@@ -32,14 +32,29 @@ function cacheDirectory() {
 
 async function transform(source, file) {
   esbuild ??= await import("esbuild");
-  const result = await esbuild.transform(source, {
-    loader: "ts",
-    format: "esm",
-    target: "node20",
-    sourcemap: "inline",
-    sourcefile: file,
-  });
-  return result.code;
+  try {
+    const result = await esbuild.transform(source, {
+      loader: "ts",
+      format: "esm",
+      target: "node20",
+      sourcemap: "inline",
+      sourcefile: file,
+    });
+    return result.code;
+  } catch (e) {
+    throw syntaxError(e, file);
+  }
+}
+
+/** esbuild's first error as `file:line:column: message` (column counted from 1, as editors do). */
+export function syntaxError(e, file) {
+  const first = e?.errors?.[0];
+  if (!first) return e;
+  const where = first.location
+    ? `${first.location.file || file}:${first.location.line}:${first.location.column + 1}`
+    : file;
+  const more = e.errors.length > 1 ? ` (and ${e.errors.length - 1} more)` : "";
+  return new SyntaxError(`${where}: ${first.text}${more}`);
 }
 
 export async function load(url, context, nextLoad) {

@@ -6,7 +6,15 @@ import {
   KIND_DEFAULT_SUBNETS,
 } from "./defaults.ts";
 import { LabError } from "./errors.ts";
-import { type Finding, formatFinding } from "./findings.ts";
+import { error, type Finding, formatFinding } from "./findings.ts";
+import {
+  describeValue,
+  flattenIssues,
+  issueText,
+  knownKeysAt,
+  pathText,
+  REPORT_INPUT,
+} from "./issue-text.ts";
 import { checkNetwork } from "./network-rules.ts";
 
 /**
@@ -44,33 +52,20 @@ const hostPort = (what: string) =>
 
 /**
  * Where the host reaches the lab through Docker port mappings on a node. They bind to
- * `listenAddress` and must differ from each other: two mappings of one host port fail `kind create`.
+ * `listenAddress`; two mappings of one host port fail `kind create`, so the ports a lab's
+ * components really map are checked against each other when the lab is resolved
+ * (lib/components/host-port-clashes.ts): a port no component maps cannot clash.
  */
-const hostPortsSchema = z
-  .strictObject({
-    /** ingress-nginx's hostPort 80 on the ingress node. */
-    ingressHttp: hostPort("ingressHttp").default(DEFAULT_HOST_PORTS.ingressHttp),
-    /** ingress-nginx's hostPort 443 on the ingress node. */
-    ingressHttps: hostPort("ingressHttps").default(DEFAULT_HOST_PORTS.ingressHttps),
-    /** echo's fixed HTTP nodePort. */
-    nodePort: hostPort("nodePort").default(DEFAULT_HOST_PORTS.nodePort),
-    /** The Gateway's HTTP listener, where the implementation exposes it as a NodePort (Envoy Gateway). */
-    gatewayHttp: hostPort("gatewayHttp").default(DEFAULT_HOST_PORTS.gatewayHttp),
-  })
-  .superRefine((ports, ctx) => {
-    const seen = new Map<number, string>();
-    for (const [name, port] of Object.entries(ports)) {
-      const other = seen.get(port);
-      if (other) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: `host port ${port} is already used by hostPorts.${other}: each mapping needs its own port`,
-        });
-      }
-      seen.set(port, name);
-    }
-  });
+const hostPortsSchema = z.strictObject({
+  /** ingress-nginx's hostPort 80 on the ingress node. */
+  ingressHttp: hostPort("ingressHttp").default(DEFAULT_HOST_PORTS.ingressHttp),
+  /** ingress-nginx's hostPort 443 on the ingress node. */
+  ingressHttps: hostPort("ingressHttps").default(DEFAULT_HOST_PORTS.ingressHttps),
+  /** echo's fixed HTTP nodePort. */
+  nodePort: hostPort("nodePort").default(DEFAULT_HOST_PORTS.nodePort),
+  /** The Gateway's HTTP listener, where the implementation exposes it as a NodePort (Envoy Gateway). */
+  gatewayHttp: hostPort("gatewayHttp").default(DEFAULT_HOST_PORTS.gatewayHttp),
+});
 
 export const labSpecSchema = z.strictObject({
   name: z
@@ -134,24 +129,28 @@ export function defineLab(input: LabInput): LabInput {
   return input;
 }
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path
-    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
-    .join(".")
-    .replace(/\.\[/g, "[");
-}
-
 /** Validates a lab without throwing: the spec when valid, and every finding. */
 export function checkLabSpec(input: unknown): { spec?: LabSpec; findings: Finding[] } {
-  const parsed = labSpecSchema.safeParse(input);
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return {
+      findings: [
+        error(
+          "",
+          `a lab must be an object, got ${describeValue(input)}`,
+          "export default defineLab({ name, description, … })",
+        ),
+      ],
+    };
+  }
+  const parsed = labSpecSchema.safeParse(input, REPORT_INPUT);
   if (!parsed.success) {
-    const findings = parsed.error.issues.map((i): Finding => {
-      let message = i.message;
-      if (i.code === "unrecognized_keys")
-        message = `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}`;
-      if (i.code === "invalid_type" && i.input === undefined) message = "is required";
-      return { level: "error", path: pathOf(i.path), message };
-    });
+    const findings = flattenIssues(parsed.error.issues).map(
+      (i): Finding => ({
+        level: "error",
+        path: pathText(i.path),
+        message: issueText(i, i.code === "unrecognized_keys" ? knownKeysAt(labSpecSchema, i.path) : []),
+      }),
+    );
     return { findings };
   }
   const raw = parsed.data;
@@ -165,14 +164,21 @@ export function checkLabSpec(input: unknown): { spec?: LabSpec; findings: Findin
   return findings.some((f) => f.level === "error") ? { findings } : { spec, findings };
 }
 
+/** The lab's name for messages: its own when it has a readable one, else where it came from. */
+function nameForMessages(input: unknown, source?: string): string | undefined {
+  try {
+    const name = typeof input === "object" && input ? (input as { name?: unknown }).name : undefined;
+    return typeof name === "string" && name.length <= 80 ? name : source;
+  } catch {
+    return source;
+  }
+}
+
 /** Parses a lab or throws a LabError listing every bad field. */
 export function parseLabSpec(input: unknown, source?: string): LabSpec {
   const { spec, findings } = checkLabSpec(input);
   if (spec) return spec;
-  const name =
-    typeof input === "object" && input && "name" in input
-      ? String((input as { name: unknown }).name)
-      : source;
+  const name = nameForMessages(input, source);
   const lines = findings.filter((f) => f.level === "error").map((f) => formatFinding(f, name));
   throw new LabError(lines.join("\n"));
 }
