@@ -85,10 +85,21 @@ async function importSettled(file: string): Promise<{ default?: unknown }> {
     };
   });
   try {
-    return (await Promise.race([import(pathToFileURL(file).href), stuck])) as { default?: unknown };
+    return (await Promise.race([importModule(file), stuck])) as { default?: unknown };
   } finally {
     dispose();
   }
+}
+
+/**
+ * How a lab file is imported. The compiled `labs` executable sets its own (lib/cli/ts-require.mjs:
+ * TypeScript in this thread); vitest, tsx and the loader hooks import TypeScript natively.
+ */
+function importModule(file: string): Promise<unknown> {
+  const hook = (globalThis as Record<symbol, unknown>)[Symbol.for("labs.importLabModule")];
+  return typeof hook === "function"
+    ? (hook as (f: string) => Promise<unknown>)(file)
+    : import(pathToFileURL(file).href);
 }
 
 /** Lab imports still pending, told when the event loop has nothing left to do. */

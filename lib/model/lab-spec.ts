@@ -124,10 +124,8 @@ export interface LabSpec extends Omit<z.output<typeof labSpecSchema>, "podSubnet
   serviceSubnet: string;
 }
 
-/** Typed identity for lab files: `export default defineLab({ … })`. */
-export function defineLab(input: LabInput): LabInput {
-  return input;
-}
+/** Typed identity for lab files; lab files import it from define-lab.ts, which loads nothing else. */
+export { defineLab } from "./define-lab.ts";
 
 /** Validates a lab without throwing: the spec when valid, and every finding. */
 export function checkLabSpec(input: unknown): { spec?: LabSpec; findings: Finding[] } {

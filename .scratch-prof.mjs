@@ -1,0 +1,12 @@
+const t0 = performance.now();
+const lap = (l) => console.error(l.padEnd(24), (performance.now() - t0).toFixed(1));
+lap("start (since process: " + performance.now().toFixed(0) + ")");
+const { freshBundle } = await import("./lib/cli/cli-bundle.mjs"); lap("cli-bundle.mjs");
+const entry = freshBundle(); lap("freshBundle");
+const { importLabModule } = await import("./lib/cli/ts-require.mjs"); lap("ts-require");
+globalThis[Symbol.for("labs.importLabModule")] = importLabModule;
+const { main } = await import(entry); lap("main bundle");
+const io = { out: () => {}, err: (t) => console.error(t) };
+await main(["--version"], io); lap("main --version");
+await main(["list"], io); lap("main list");
+await main(["list"], io); lap("main list again");
