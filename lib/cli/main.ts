@@ -34,8 +34,9 @@ export function joinStdinFlags(argv: readonly string[]): string[] {
 /** yargs' own complaints (unknown flag, missing argument, bad choice) as a LabError naming the help. */
 function usageError(message: string | undefined, argv: readonly string[]): LabError {
   const command = commands.find((c) => c.command.split(" ")[0] === argv[0]);
+  // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): one line each.
   return new LabError(
-    message ?? "bad arguments",
+    (message ?? "bad arguments").replace(/\s*\n\s*/g, " "),
     command ? `see \`labs ${argv[0]} --help\`` : "see `labs --help`",
   );
 }

@@ -19,8 +19,14 @@ async function report(args: ReportArgs, io: Io): Promise<number> {
   const { hostFingerprint } = await import("../../report/host.ts");
   const { hostToolVersions } = await import("../../runtime/compare.ts");
   // A lab state folder (a CI job's upload) carries no fingerprint: it was made on this machine's job.
+  // Asking docker, kind and kubectl for versions takes seconds: only for folders without results.json.
   let host: ReturnType<typeof hostFingerprint> | undefined;
-  const tools = await hostToolVersions();
+  const { existsSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const stateDirs = args.runs.some(
+    (dir) => !existsSync(join(dir, "results.json")) && !existsSync(join(dir, "run", "results.json")),
+  );
+  const tools = stateDirs ? await hostToolVersions() : {};
   const hostNow = () => {
     host ??= hostFingerprint(tools);
     return host;
