@@ -2,7 +2,7 @@ import { totalmem } from "node:os";
 import { EXIT, LabError } from "../../model/errors.ts";
 import { nodeMemoryFindings } from "../../model/node-memory.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
-import { type Io, reportError } from "../output.ts";
+import { forLab, type Io, reportError } from "../output.ts";
 import { type ArtifactFlags, artifactOptions } from "./artifacts.ts";
 import { selectLabs } from "./select.ts";
 
@@ -24,7 +24,7 @@ async function lint(
       // A lab whose upstream files or helm are missing must not hide the others' results (as
       // prefetch --all carries on): say why, lint the rest, and exit with the worst code.
       if (!(e instanceof LabError) || entries.length === 1) throw e;
-      const code = reportError(e, io);
+      const code = reportError(forLab(spec.name, e), io);
       environment = Math.max(environment ?? 0, code);
       continue;
     }
