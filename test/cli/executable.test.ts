@@ -3,7 +3,7 @@
  * sources, and what a shell user meets (pipes closed early, completion, pasted commands).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +26,6 @@ describe("the compiled CLI", () => {
     const input = join(dir, "source.ts");
     writeFileSync(input, "export const a = 1;\n");
     utimesSync(input, 1_700_000_000, 1_700_000_000);
-    const { statSync } = require("node:fs") as typeof import("node:fs");
     const st = statSync(input);
     const manifest = (root: string) => ({
       version: "1",
