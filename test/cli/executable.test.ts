@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain JavaScript without types, run before any TypeScript loader exists
@@ -89,7 +89,8 @@ describe("a shell user", () => {
           "-c",
           `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _labs_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
         ],
-        { encoding: "utf8", env: { ...process.env, PATH: dirname(process.execPath) } },
+        // No labs on this PATH, only what bash needs.
+        { encoding: "utf8", env: { ...process.env, PATH: "/usr/bin:/bin" } },
       ).stdout.trim();
     expect(complete(["labs", "sh"])).toBe("show");
     expect(complete(["labs", "synth", "--o"]).split("\n")).toEqual(
@@ -157,7 +158,9 @@ describe("commands over many labs carry on", () => {
         LABS_CACHE_DIR: mkdtempSync(join(tmpdir(), "labs-doctor-cache-")),
         LABS_KIND: undefined,
         LABS_KUBECTL: undefined,
-        PATH: dirname(process.execPath),
+        LABS_DOCKER: undefined,
+        // No kind, kubectl or docker to be found, whatever this machine has installed.
+        PATH: join(mkdtempSync(join(tmpdir(), "labs-empty-path-")), "bin"),
       },
     });
     expect(r.code).toBe(3);
