@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { didYouMean } from "./suggest.ts";
+import { didYouMean, isNearMiss } from "./suggest.ts";
 
 /**
  * Schema issues in words a lab author can act on: what was expected and what was given.
@@ -88,7 +88,11 @@ export function issueText(issue: Issue, known: readonly string[] = []): string {
               issue.values.filter((v): v is string => typeof v === "string"),
             )
           : "";
-      return `expected ${values.length === 1 ? values[0] : `one of ${values.join(", ")}`}, got ${given}${near}`;
+      // A schema's own wording ("backend must be one of …") is kept; zod's default is replaced.
+      const what = isDefaultMessage(issue.message)
+        ? `expected ${values.length === 1 ? values[0] : `one of ${values.join(", ")}`}`
+        : issue.message;
+      return `${what}, got ${given}${near}`;
     }
     case "unrecognized_keys": {
       const keys = issue.keys.map((k) => quote(k)).join(", ");
@@ -105,8 +109,8 @@ export function issueText(issue: Issue, known: readonly string[] = []): string {
 }
 
 function closeTo(input: string, values: string[]): string {
-  const hint = didYouMean(input, values);
-  return hint.startsWith("did you mean") ? ` (${hint})` : "";
+  const near = values.filter((v) => isNearMiss(input, v));
+  return near.length ? ` (did you mean ${near.map((v) => quote(v)).join(" or ")}?)` : "";
 }
 
 /**

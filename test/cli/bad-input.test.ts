@@ -204,7 +204,8 @@ const cases: Case[] = [
     args: ["show", "demo"],
     files: { "labs/demo.ts": lab('cni: { name: "flannel", options: { backend: "vxlam" } }') },
     code: 2,
-    problem: /cni\.options\.backend: expected one of "vxlan", "host-gw", "wireguard", got the string "vxlam"/,
+    problem:
+      /cni\.options\.backend: backend must be one of vxlan, host-gw, wireguard, got the string "vxlam"/,
     fix: /did you mean "vxlan"/,
   },
   {
