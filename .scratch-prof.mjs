@@ -1,6 +1,8 @@
-const t0 = performance.now();
-const lap = (l) => console.error(l.padEnd(24), (performance.now() - t0).toFixed(1));
-lap("start (since process: " + performance.now().toFixed(0) + ")");
+const c0 = process.cpuUsage();
+const cpu = () => { const c = process.cpuUsage(c0); return ((c.user + c.system) / 1000).toFixed(1); };
+const lines = [];
+const lap = (l) => lines.push(`${l.padEnd(24)} cpu ${cpu()}`);
+lap("start");
 const { freshBundle } = await import("./lib/cli/cli-bundle.mjs"); lap("cli-bundle.mjs");
 const entry = freshBundle(); lap("freshBundle");
 const { importLabModule } = await import("./lib/cli/ts-require.mjs"); lap("ts-require");
@@ -10,3 +12,4 @@ const io = { out: () => {}, err: (t) => console.error(t) };
 await main(["--version"], io); lap("main --version");
 await main(["list"], io); lap("main list");
 await main(["list"], io); lap("main list again");
+console.log(lines.join("\n"));

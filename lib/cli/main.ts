@@ -35,16 +35,13 @@ export function joinStdinFlags(argv: readonly string[]): string[] {
 function usageError(message: string | undefined, argv: readonly string[]): LabError {
   const command = commands.find((c) => c.command.split(" ")[0] === argv[0]);
   // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): one line each.
-  return new LabError(
-    (message ?? "bad arguments").replace(/\s*\n\s*/g, " "),
-    command ? `see \`labs ${argv[0]} --help\`` : "see `labs --help`",
-  );
+  let text = (message ?? "bad arguments").replace(/\s*\n\s*/g, " ");
+  // recommendCommands says only "Did you mean list?": name what was not understood.
+  if (!command && argv[0] && /^Did you mean/.test(text)) text = `unknown command "${argv[0]}": ${text}`;
+  return new LabError(text, command ? `see \`labs ${argv[0]} --help\`` : "see `labs --help`");
 }
 
-const wantsHelp = (argv: readonly string[]) => argv.some((a) => a === "--help" || a === "-h");
-
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  let code: number = EXIT.ok;
   argv = joinStdinFlags(argv);
   let cli = yargs(argv)
     .scriptName("labs")
@@ -53,11 +50,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .strict()
     .recommendCommands()
     .demandCommand(1, "name a command; `labs --help` lists them");
-  for (const c of commands) {
-    cli = cli.command(c.command, c.describe, c.builder, async (args) => {
-      code = await c.run(args, io);
-    });
-  }
+  // Commands are registered without yargs handlers and run below, once yargs has parsed and
+  // validated the arguments: a yargs handler makes it render and cache that command's help text
+  // on every run, which cost ~20 ms of each start.
+  for (const c of commands) cli = cli.command(c.command, c.describe, c.builder);
   cli = cli
     // yargs answers --get-yargs-completions for the script `labs completion` prints; its own
     // script command stays hidden because it printed the script even for `completion --help`.
@@ -65,9 +61,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .epilogue(
       `${EXIT_CODES}\n\nEnvironment: NO_COLOR disables colour; LABS_DIR points at another catalogue; LABS_DEBUG=1 shows stack traces.`,
     )
-    // yargs renders (and caches) the help of every command it runs; wrapping that text costs
-    // ~10 ms of start-up, so it is wrapped only when help is what was asked for.
-    .wrap(wantsHelp(argv) ? Math.min(110, process.stdout.columns ?? 100) : null)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
       if (err instanceof LabError) throw err;
@@ -76,9 +70,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       throw err;
     });
   try {
-    await cli.parseAsync();
+    const args = await cli.parseAsync();
+    // --help, --version and completions are answered by yargs itself.
+    if (args.help || args.version || args["get-yargs-completions"]) return EXIT.ok;
+    const command = commands.find((c) => c.command.split(" ")[0] === String(args._[0]));
+    return command ? await command.run(args, io) : EXIT.ok;
   } catch (e) {
     return reportError(e, io);
   }
-  return code;
 }

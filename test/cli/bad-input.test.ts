@@ -482,7 +482,7 @@ const cases: Case[] = [
     name: "unknown command",
     args: ["lsit"],
     code: 2,
-    problem: /Unknown argument: lsit|Did you mean list/,
+    problem: /unknown command "lsit": Did you mean list\?/,
     fix: /labs --help/,
   },
   {

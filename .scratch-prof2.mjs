@@ -1,0 +1,14 @@
+const c0 = process.cpuUsage();
+const cpu = () => { const c = process.cpuUsage(c0); return ((c.user + c.system) / 1000).toFixed(1); };
+const lines = [];
+const lap = (l) => lines.push(`${l.padEnd(16)} ${cpu()}`);
+const { importLabModule } = await import("./lib/cli/ts-require.mjs");
+const { main } = await import("./node_modules/.cache/labs-cli/build-mx1x8e9h-22932/main.js"); lap("main");
+await import("./node_modules/.cache/labs-cli/build-mx1x8e9h-22932/chunk-UAHTKPZ3.js"); lap("zod chunk");
+const fs = await import("node:fs");
+const files = fs.readdirSync("labs").map((f) => "/work/wt/i12/labs/" + f);
+for (const f of files) await importLabModule(f); lap("13 lab files");
+globalThis[Symbol.for("labs.importLabModule")] = importLabModule;
+const io = { out: () => {}, err: (t) => console.error(t) };
+await main(["list"], io); lap("main list");
+console.log(lines.join(" | "));
