@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const BUNDLE_VERSION = "1";
+const BUNDLE_VERSION = "2";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ENTRY = join(ROOT, "lib/cli/main.ts");
 /** Bundled into the CLI with everything they import; other packages stay imports of node_modules. */
@@ -68,13 +68,25 @@ function packageJsonOf(file) {
   return file;
 }
 
-const importMetaUrl = {
-  name: "source-import-meta-url",
+/**
+ * Source rewrites for the bundle only (the sources stay as they are):
+ * - `import.meta.url` becomes the source file's own URL, so relative paths still resolve;
+ * - `import { z } from "zod"` becomes `import * as z from "zod"`. Both give the same functions,
+ *   but zod's `z` export is one namespace object, which keeps every zod module (all 40-odd
+ *   locales too) alive in the chunk the LabSpec shares with the components; as a namespace
+ *   import, what is not used is left out, and `labs list` loads a fraction of it.
+ */
+const sourceRewrites = {
+  name: "source-rewrites",
   setup(build) {
     build.onLoad({ filter: /\.(ts|mts|js|mjs|cjs)$/ }, (args) => {
       const source = readFileSync(args.path, "utf8");
-      if (!source.includes("import.meta.url")) return undefined;
-      const contents = source.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href));
+      const inLib = !args.path.includes(`${sep}node_modules${sep}`);
+      const zod = inLib && /import\s*\{\s*z\s*\}\s*from\s*"zod"/.test(source);
+      if (!zod && !source.includes("import.meta.url")) return undefined;
+      let contents = source.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href));
+      if (zod)
+        contents = contents.replace(/import\s*\{\s*z\s*\}\s*from\s*"zod"/g, 'import * as z from "zod"');
       const loader = /\.m?ts$/.test(args.path) ? "ts" : "js";
       return { contents, loader };
     });
@@ -132,7 +144,7 @@ export async function buildBundle(dir = bundleDir()) {
             });
           },
         },
-        importMetaUrl,
+        sourceRewrites,
       ],
       // The bundle's chunks are ES modules; bundled CommonJS code may still call require.
       banner: {
@@ -141,7 +153,8 @@ export async function buildBundle(dir = bundleDir()) {
     });
     const inputs = [
       ...new Set(
-        Object.keys(result.metafile.inputs)
+        // The builder itself too: a change in how the bundle is made makes a new one.
+        [fileURLToPath(import.meta.url), ...Object.keys(result.metafile.inputs)]
           .map((p) => resolve(ROOT, p))
           .map((p) => (p.includes(`${sep}node_modules${sep}`) ? packageJsonOf(p) : p)),
       ),

@@ -163,7 +163,7 @@ interface SchemaDef {
 }
 
 /** The field names of the object a schema expects at `path` (for "did you mean"); [] if none. */
-export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+export function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
   let defs: SchemaDef[] = [(schema as unknown as { _zod: { def: SchemaDef } })._zod.def];
   const unwrap = (d: SchemaDef): SchemaDef[] => {
     if (d.innerType) return unwrap(d.innerType._zod.def);
