@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const BUNDLE_VERSION = "2";
+export const BUNDLE_VERSION = "2";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ENTRY = join(ROOT, "lib/cli/main.ts");
 /** Bundled into the CLI with everything they import; other packages stay imports of node_modules. */

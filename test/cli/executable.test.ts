@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: plain JavaScript without types, run before any TypeScript loader exists
-import { freshBundle } from "../../lib/cli/cli-bundle.mjs";
+import { BUNDLE_VERSION, freshBundle } from "../../lib/cli/cli-bundle.mjs";
 import { completionScript } from "../../lib/cli/commands/completion.ts";
 import { examplePlanText, labPlanMistake } from "../../lib/cli/commands/prober.ts";
 import { shellLine } from "../../lib/cli/commands/show.ts";
@@ -28,7 +28,7 @@ describe("the compiled CLI", () => {
     utimesSync(input, 1_700_000_000, 1_700_000_000);
     const st = statSync(input);
     const manifest = (root: string) => ({
-      version: "1",
+      version: BUNDLE_VERSION,
       root,
       build: "build-x",
       inputs: [{ path: input, size: st.size, mtimeMs: st.mtimeMs }],
