@@ -42,6 +42,8 @@ export function attemptInWords(a: Seen): string {
       if (a.outcome === "timeout") return `${handshake}no answer before the timeout`;
       if (a.outcome === "reset")
         return `${handshake}the connection was reset or closed before any answer (${a.detail ?? "reset"})`;
+      if (/Parse Error|HPE_/.test(a.detail ?? ""))
+        return `${handshake}the server answered with bytes that are not HTTP (${a.detail})`;
       return `${handshake}${a.outcome}${a.detail ? ` (${a.detail})` : ""}`;
     case "body":
       return `${handshake}HTTP ${a.status ?? "?"} began, but ${a.detail ?? "the body never completed"}`;

@@ -496,8 +496,138 @@ var FieldReader = class _FieldReader {
 var import_node_events = require("node:events");
 
 // lib/probes/prober/address.ts
+var import_node_dns2 = __toESM(require("node:dns"), 1);
+var import_node_net3 = require("node:net");
+
+// lib/probes/prober/stub-resolver.ts
 var import_node_dns = __toESM(require("node:dns"), 1);
+var import_node_fs = require("node:fs");
 var import_node_net2 = require("node:net");
+function parseResolvConf(text) {
+  const conf = { nameservers: [], search: [], ndots: 1 };
+  let domain;
+  for (const raw of text.split("\n")) {
+    const [key, ...values] = raw.replace(/[#;].*$/, "").trim().split(/\s+/);
+    if (key === "nameserver" && values[0] && (0, import_node_net2.isIP)(values[0].replace(/%.*$/, "")))
+      conf.nameservers.push(values[0]);
+    else if (key === "search") conf.search = values.filter(Boolean);
+    else if (key === "domain" && values[0]) domain = values[0];
+    else if (key === "options") {
+      for (const o of values) {
+        const ndots = /^ndots:(\d+)$/.exec(o);
+        if (ndots) conf.ndots = Math.min(15, Number(ndots[1]));
+      }
+    }
+  }
+  if (!conf.search.length && domain) conf.search = [domain];
+  return conf;
+}
+function parseHosts(text) {
+  const hosts = /* @__PURE__ */ new Map();
+  for (const raw of text.split("\n")) {
+    const [address, ...names] = raw.replace(/#.*$/, "").trim().split(/\s+/);
+    if (!address || !(0, import_node_net2.isIP)(address)) continue;
+    for (const name of names) {
+      const key = name.toLowerCase();
+      hosts.set(key, [...hosts.get(key) ?? [], address]);
+    }
+  }
+  return hosts;
+}
+function searchCandidates(name, conf) {
+  if (name.endsWith(".")) return [name.slice(0, -1)];
+  const searched = conf.search.map((s) => `${name}.${s.replace(/\.$/, "")}`);
+  const dots = name.split(".").length - 1;
+  return dots >= conf.ndots ? [name, ...searched] : [...searched, name];
+}
+function readText(path) {
+  try {
+    return (0, import_node_fs.readFileSync)(path, "utf8");
+  } catch {
+    return void 0;
+  }
+}
+var RCODE = {
+  ENOTFOUND: "NXDOMAIN",
+  ENODATA: "NODATA",
+  ESERVFAIL: "SERVFAIL",
+  EREFUSED: "REFUSED",
+  ETIMEOUT: "no reply",
+  ECONNREFUSED: "port unreachable"
+};
+function stubLookup(name, timeoutMs, done, files = { resolvConf: "/etc/resolv.conf", hosts: "/etc/hosts" }) {
+  const start = performance.now();
+  const tried = [];
+  const ms = () => Math.round((performance.now() - start) * 100) / 100;
+  const evidence2 = (answers, error) => {
+    const l = { name, answers, ms: ms(), tried: [...tried] };
+    if (error !== void 0) l.error = error;
+    return l;
+  };
+  const hosts = parseHosts(readText(files.hosts) ?? "").get(name.toLowerCase().replace(/\.$/, ""));
+  if (hosts?.length) {
+    const first = hosts[0];
+    tried.push({ name, answer: "/etc/hosts" });
+    queueMicrotask(
+      () => done({ ok: true, address: first, family: (0, import_node_net2.isIP)(first) === 6 ? 6 : 4, lookup: evidence2(hosts) })
+    );
+    return { cancel: () => {
+    }, tried };
+  }
+  const conf = parseResolvConf(readText(files.resolvConf) ?? "");
+  if (!conf.nameservers.length) {
+    queueMicrotask(() => done({ ok: "unconfigured" }));
+    return { cancel: () => {
+    }, tried };
+  }
+  const resolver = new import_node_dns.default.Resolver({ timeout: timeoutMs, tries: 1 });
+  resolver.setServers(conf.nameservers.map((s) => s.replace(/%.*$/, "")));
+  const candidates = searchCandidates(name, conf);
+  let cancelled = false;
+  let sawNoData = false;
+  const next = (i) => {
+    if (cancelled) return;
+    const candidate = candidates[i];
+    if (candidate === void 0) {
+      const code = sawNoData ? "ENODATA" : "ENOTFOUND";
+      done({ ok: false, lookup: evidence2([], sawNoData ? "NODATA" : "NXDOMAIN"), code });
+      return;
+    }
+    const ask = (family) => {
+      const answered = (err, addresses) => {
+        if (cancelled) return;
+        if (!err && addresses.length) {
+          tried.push({ name: candidate, answer: addresses.join(", ") });
+          done({ ok: true, address: addresses[0], family, lookup: evidence2(addresses) });
+          return;
+        }
+        const code = err?.code ?? "ENODATA";
+        if (code === "ENODATA" && family === 4) return ask(6);
+        tried.push({ name: candidate, answer: RCODE[code] ?? code });
+        if (code === "ENOTFOUND" || code === "ENODATA") {
+          if (code === "ENODATA") sawNoData = true;
+          return next(i + 1);
+        }
+        done({
+          ok: false,
+          lookup: evidence2([], code === "ETIMEOUT" ? "timeout" : RCODE[code] ?? code),
+          code
+        });
+      };
+      if (family === 4) resolver.resolve4(candidate, answered);
+      else resolver.resolve6(candidate, answered);
+    };
+    ask(4);
+  };
+  next(0);
+  return {
+    cancel: () => {
+      cancelled = true;
+      resolver.cancel();
+    },
+    tried
+  };
+}
 
 // lib/probes/prober/timing.ts
 function now() {
@@ -583,26 +713,68 @@ function mostCommon(counts) {
 
 // lib/probes/prober/address.ts
 function joinHostPort(host, port) {
-  return (0, import_node_net2.isIP)(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  return (0, import_node_net3.isIP)(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 function splitHostPort(text) {
   const value = text.trim();
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
   if (bracketed) return withPort(bracketed[1], bracketed[2]);
-  if ((0, import_node_net2.isIP)(value) !== 0) return { ip: value };
+  if ((0, import_node_net3.isIP)(value) !== 0) return { ip: value };
   const cut = value.lastIndexOf(":");
   if (cut <= 0) return void 0;
   return withPort(value.slice(0, cut), value.slice(cut + 1));
 }
 function withPort(ip, port) {
-  if ((0, import_node_net2.isIP)(ip) === 0) return void 0;
+  if ((0, import_node_net3.isIP)(ip) === 0) return void 0;
   const n = Number(port);
   return port !== void 0 && Number.isInteger(n) && n > 0 && n < 65536 ? { ip, port: n } : { ip };
 }
 function resolveHost(host, ctx) {
   const bare = host.replace(/^\[(.*)\]$/, "$1");
-  const family = (0, import_node_net2.isIP)(bare);
+  const family = (0, import_node_net3.isIP)(bare);
   if (family === 4 || family === 6) return Promise.resolve({ address: bare, family });
+  const start = now();
+  let tried = [];
+  const evidence2 = (answers, error) => {
+    const lookup = { name: host, answers, ms: since(start) };
+    if (tried?.length) lookup.tried = [...tried];
+    if (error !== void 0) lookup.error = error;
+    return lookup;
+  };
+  return bounded(
+    ctx,
+    (finish) => {
+      const stub = stubLookup(host, ctx.timeoutMs, (answer) => {
+        if (answer.ok === true)
+          finish({ address: answer.address, family: answer.family, lookup: answer.lookup });
+        else if (answer.ok === false) {
+          const detail = `${answer.lookup.error ?? answer.code}${answer.lookup.tried?.length ? ` (asked ${answer.lookup.tried.map((t) => `${t.name}: ${t.answer}`).join("; ")})` : ""}`;
+          finish({
+            lookup: answer.lookup,
+            err: Object.assign(new Error(`${host}: ${detail}`), { code: answer.code })
+          });
+        } else finish(UNCONFIGURED);
+      });
+      tried = stub.tried;
+      return stub.cancel;
+    },
+    () => {
+      if (ctx.signal.aborted) {
+        const why2 = `cut short: ${errorMessage(ctx.signal.reason)}`;
+        return {
+          lookup: evidence2([], "cut-short"),
+          err: Object.assign(new Error(why2), { code: "ETIMEDOUT" })
+        };
+      }
+      const asked = tried?.length ? ` (answered so far: ${tried.map((t) => `${t.name}: ${t.answer}`).join("; ")})` : "";
+      const why = `the lookup of ${host} got no answer within ${ctx.timeoutMs} ms${asked}`;
+      return { lookup: evidence2([], "timeout"), err: Object.assign(new Error(why), { code: "EAI_AGAIN" }) };
+    },
+    (err) => ({ lookup: evidence2([], errorCode(err) ?? "error"), err })
+  ).then((r) => r === UNCONFIGURED ? systemLookup(host, ctx) : r);
+}
+var UNCONFIGURED = /* @__PURE__ */ Symbol("no resolv.conf");
+function systemLookup(host, ctx) {
   const start = now();
   const evidence2 = (answers, error) => {
     const lookup = { name: host, answers, ms: since(start) };
@@ -612,16 +784,12 @@ function resolveHost(host, ctx) {
   return bounded(
     ctx,
     (finish) => {
-      import_node_dns.default.lookup(host, { all: true }, (err, addresses) => {
-        if (err) {
-          const code = errorCode(err) ?? "error";
-          finish({ lookup: evidence2([], code === "ENOTFOUND" ? "NXDOMAIN" : code), err });
-          return;
-        }
-        const first = addresses[0];
-        if (!first) {
-          const none = Object.assign(new Error(`${host} has no address`), { code: "ENODATA" });
-          finish({ lookup: evidence2([], "ENODATA"), err: none });
+      import_node_dns2.default.lookup(host, { all: true }, (err, addresses) => {
+        const first = addresses?.[0];
+        if (err || !first) {
+          const code = errorCode(err) ?? "ENODATA";
+          const failure = err ?? Object.assign(new Error(`${host} has no address`), { code });
+          finish({ lookup: evidence2([], code === "ENOTFOUND" ? "NXDOMAIN" : code), err: failure });
           return;
         }
         finish({
@@ -634,13 +802,6 @@ function resolveHost(host, ctx) {
       };
     },
     () => {
-      if (ctx.signal.aborted) {
-        const why2 = `cut short: ${errorMessage(ctx.signal.reason)}`;
-        return {
-          lookup: evidence2([], "cut-short"),
-          err: Object.assign(new Error(why2), { code: "ETIMEDOUT" })
-        };
-      }
       const why = `the lookup of ${host} got no answer within ${ctx.timeoutMs} ms`;
       return { lookup: evidence2([], "timeout"), err: Object.assign(new Error(why), { code: "EAI_AGAIN" }) };
     },
@@ -767,7 +928,7 @@ function toRecord(report) {
 // lib/probes/prober/http.ts
 var import_node_http = __toESM(require("node:http"), 1);
 var import_node_https = __toESM(require("node:https"), 1);
-var import_node_net3 = require("node:net");
+var import_node_net4 = require("node:net");
 
 // lib/probes/prober/fields.ts
 function backendSource(spec) {
@@ -943,7 +1104,7 @@ function requestOptions(spec, url, resolved, agent) {
 function tlsServerName(spec, url) {
   const fromHost = spec.host ? splitHostPort(spec.host) ? void 0 : spec.host.replace(/:\d+$/, "") : void 0;
   const candidate = spec.serverName ?? fromHost ?? url.hostname;
-  return (0, import_node_net3.isIP)(candidate.replace(/^\[(.*)\]$/, "$1")) ? void 0 : candidate;
+  return (0, import_node_net4.isIP)(candidate.replace(/^\[(.*)\]$/, "$1")) ? void 0 : candidate;
 }
 function readBody(response, limit, done) {
   const chunks = [];
@@ -979,12 +1140,7 @@ function cutShort(body, response, failed) {
   const length = response.headers["content-length"];
   const framing = length !== void 0 ? `${body.bytes} of the ${length} bytes its Content-Length announced` : /chunked/i.test(String(response.headers["transfer-encoding"] ?? "")) ? `${body.bytes} bytes of a chunked body, without its last chunk` : `${body.bytes} bytes`;
   const report = failed(
-    Object.assign(
-      new Error(`the connection ended mid-response: HTTP ${response.statusCode} then ${framing}`),
-      {
-        code: "ECONNRESET"
-      }
-    )
+    Object.assign(new Error(`the connection ended after ${framing}`), { code: "ECONNRESET" })
   );
   report.status = response.statusCode ?? 0;
   report.reached = true;
@@ -1040,7 +1196,7 @@ function capturedHeaders(response, names) {
 }
 
 // lib/probes/prober/tcp.ts
-var import_node_net4 = __toESM(require("node:net"), 1);
+var import_node_net5 = __toESM(require("node:net"), 1);
 async function tcpAttempt(target, ctx) {
   const start = now();
   const seen = { asked: joinHostPort(target.host, target.port) };
@@ -1052,7 +1208,7 @@ async function tcpAttempt(target, ctx) {
   return bounded(
     ctx,
     (finish) => {
-      const socket = import_node_net4.default.connect({ host: resolved.address, port: target.port });
+      const socket = import_node_net5.default.connect({ host: resolved.address, port: target.port });
       socket.once("connect", () => {
         const report = {
           protocol: "tcp",
@@ -1216,7 +1372,7 @@ var runCoverage = async (probe, ctx) => {
 };
 
 // lib/probes/prober/dns.ts
-var import_node_dns2 = __toESM(require("node:dns"), 1);
+var import_node_dns3 = __toESM(require("node:dns"), 1);
 var ANSWERED = {
   ENOTFOUND: "NXDOMAIN",
   ENODATA: "NODATA",
@@ -1255,14 +1411,14 @@ function dnsAttempt(probe, ctx) {
         });
       };
       if (useLookup) {
-        import_node_dns2.default.lookup(probe.name, { all: true, family: type === "AAAA" ? 6 : 4 }, (err, addresses) => {
+        import_node_dns3.default.lookup(probe.name, { all: true, family: type === "AAAA" ? 6 : 4 }, (err, addresses) => {
           if (err) finish(failed(err));
           else answered(addresses.map((a) => a.address));
         });
         return () => {
         };
       }
-      const resolver = new import_node_dns2.default.Resolver({ timeout: ctx.timeoutMs, tries: 1 });
+      const resolver = new import_node_dns3.default.Resolver({ timeout: ctx.timeoutMs, tries: 1 });
       if (probe.server) resolver.setServers([probe.server]);
       const done = (err, answers) => {
         if (err) finish(failed(err));

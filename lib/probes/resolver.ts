@@ -270,6 +270,9 @@ function engineProbe(c: PlannedCheck, expect: ResolvedExpectation, ctx: Context)
       const probe: Probe = { id: c.id, kind: "http", ...request(a, ctx), ...discipline };
       // Only the expected status is an answer: a redirect or an error page is not.
       if (expect.status !== undefined) probe.successStatus = [expect.status];
+      // The planner chose a path whose answer is the pod's name (the app declares it), whatever
+      // the path is called: read the backend from the body.
+      if (expect.backends && !a.backendPath) probe.backendFrom = { from: "body" };
       return probe;
     }
     case "dns":

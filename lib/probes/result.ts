@@ -56,10 +56,13 @@ export interface LookupEvidence {
   answers: string[];
   ms: number;
   /**
-   * Why it failed: NXDOMAIN (ENOTFOUND: no search candidate exists), EAI_AGAIN (no usable answer:
-   * the DNS server timed out or failed), `timeout` (the lookup outlived the attempt's timer).
+   * Why it failed: NXDOMAIN (no search candidate exists), NODATA (names exist, without an
+   * address), SERVFAIL or REFUSED (the server said so), `timeout` (no reply before the attempt's
+   * timer), `cut-short` (the plan's deadline).
    */
   error?: string;
+  /** Each name asked, in order (search domains applied), with its answer: addresses or an rcode. */
+  tried?: { name: string; answer: string }[];
 }
 
 export type Protocol = "tcp" | "udp" | "http" | "https" | "dns";

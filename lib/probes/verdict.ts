@@ -220,14 +220,25 @@ export function judgeResult(
 ): Judgement {
   if (!r) return { verdict: "error", message: "no result came back: the batch did not run or was cut short" };
   const observed = observedOf(r);
-  if (r.outcome === "error") {
-    return {
-      verdict: "error",
-      message: `the probe could not run: ${r.error ?? r.detail ?? "unknown error"}`,
-      observed,
-    };
-  }
   const failed = (message: string): Judgement => ({ verdict: "fail", message, observed });
+  if (r.outcome === "error") {
+    // Past a handshake the target was there: what it did (bytes that are not HTTP, a certificate
+    // that does not verify, a connection it would not keep) is an observation of the network,
+    // not a probe that could not run.
+    const reached = r.attempts.list.find((a) => a.reached && a.phase !== undefined);
+    if (!reached) {
+      return {
+        verdict: "error",
+        message: `the probe could not run: ${r.error ?? r.detail ?? "unknown error"}`,
+        observed,
+      };
+    }
+    if (e.outcome !== "blocked") {
+      const extra = r.error && r.error !== reached.detail ? `: ${r.error}` : "";
+      const wanted = e.outcome === "status" ? `HTTP ${e.status}` : "an answer";
+      return failed(`expected ${wanted}, but ${attemptInWords(reached)}${extra}`);
+    }
+  }
   const passed = (message: string): Judgement => ({ verdict: "pass", message, observed });
 
   if (e.outcome === "blocked") return judgeBlocked(e, r, observed);

@@ -632,7 +632,10 @@ function proberResult(probe, source) {
     totalMs: 3,
     // A block is a drop seen on both of its attempts (SYN unanswered), as the real prober reports it.
     attempts: blocked
-      ? { count: 2, list: [1, 2].map(() => ({ outcome: "timeout", reached: false, phase: "connect", ms: 3 })) }
+      ? {
+          count: 2,
+          list: [1, 2].map(() => ({ outcome: "timeout", reached: false, phase: "connect", ms: 3 })),
+        }
       : { count: 1, list: [{ outcome: "connected", reached: true, phase: "done", ms: 3 }] },
     ...(probe.expect ? { expect: probe.expect } : {}),
     ...(blockedWanted ? { blockConfirmed: blocked } : {}),

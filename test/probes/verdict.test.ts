@@ -162,8 +162,7 @@ describe("verdicts", () => {
       phase: "body",
       status: 200,
       connectMs: 0.3,
-      detail:
-        "the connection ended mid-response: HTTP 200 then 6 of the 100 bytes its Content-Length announced",
+      detail: "the connection ended after 6 of the 100 bytes its Content-Length announced",
     });
     expect(judgeResult(page, cut).message).toContain("6 of the 100 bytes");
   });

@@ -4,6 +4,7 @@ import { isIP, type LookupFunction } from "node:net";
 import type { LookupEvidence, ProbeTarget, Protocol } from "../result.ts";
 import { errorCode, errorMessage, outcomeOfError } from "../result.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
+import { stubLookup } from "./stub-resolver.ts";
 import { bounded, now, since } from "./timing.ts";
 
 /** `host:port`, with brackets around an IPv6 address. */
@@ -53,35 +54,29 @@ export function resolveHost(host: string, ctx: AttemptContext): Promise<Resolved
   const family = isIP(bare);
   if (family === 4 || family === 6) return Promise.resolve({ address: bare, family });
   const start = now();
+  let tried: LookupEvidence["tried"] = [];
   const evidence = (answers: string[], error?: string): LookupEvidence => {
     const lookup: LookupEvidence = { name: host, answers, ms: since(start) };
+    if (tried?.length) lookup.tried = [...tried];
     if (error !== undefined) lookup.error = error;
     return lookup;
   };
-  return bounded<ResolvedHost | FailedLookup>(
+  return bounded<ResolvedHost | FailedLookup | typeof UNCONFIGURED>(
     ctx,
     (finish) => {
-      dns.lookup(host, { all: true }, (err, addresses) => {
-        if (err) {
-          const code = errorCode(err) ?? "error";
-          finish({ lookup: evidence([], code === "ENOTFOUND" ? "NXDOMAIN" : code), err });
-          return;
-        }
-        const first = addresses[0];
-        if (!first) {
-          const none = Object.assign(new Error(`${host} has no address`), { code: "ENODATA" });
-          finish({ lookup: evidence([], "ENODATA"), err: none });
-          return;
-        }
-        finish({
-          address: first.address,
-          family: first.family === 6 ? 6 : 4,
-          lookup: evidence(addresses.map((a) => a.address)),
-        });
+      const stub = stubLookup(host, ctx.timeoutMs, (answer) => {
+        if (answer.ok === true)
+          finish({ address: answer.address, family: answer.family, lookup: answer.lookup });
+        else if (answer.ok === false) {
+          const detail = `${answer.lookup.error ?? answer.code}${answer.lookup.tried?.length ? ` (asked ${answer.lookup.tried.map((t) => `${t.name}: ${t.answer}`).join("; ")})` : ""}`;
+          finish({
+            lookup: answer.lookup,
+            err: Object.assign(new Error(`${host}: ${detail}`), { code: answer.code }),
+          });
+        } else finish(UNCONFIGURED);
       });
-      // getaddrinfo cannot be cancelled: a late answer is ignored, and the prober's process exits
-      // when its plan is done whatever lookups are still pending (main.ts).
-      return () => {};
+      tried = stub.tried;
+      return stub.cancel;
     },
     () => {
       if (ctx.signal.aborted) {
@@ -91,6 +86,50 @@ export function resolveHost(host: string, ctx: AttemptContext): Promise<Resolved
           err: Object.assign(new Error(why), { code: "ETIMEDOUT" }),
         };
       }
+      const asked = tried?.length
+        ? ` (answered so far: ${tried.map((t) => `${t.name}: ${t.answer}`).join("; ")})`
+        : "";
+      const why = `the lookup of ${host} got no answer within ${ctx.timeoutMs} ms${asked}`;
+      return { lookup: evidence([], "timeout"), err: Object.assign(new Error(why), { code: "EAI_AGAIN" }) };
+    },
+    (err) => ({ lookup: evidence([], errorCode(err) ?? "error"), err }),
+  ).then((r) => (r === UNCONFIGURED ? systemLookup(host, ctx) : r));
+}
+
+/** No resolv.conf names a server here: resolve as the system does. */
+const UNCONFIGURED = Symbol("no resolv.conf");
+
+/**
+ * getaddrinfo, when there is no resolv.conf to follow (a host without one). It cannot be
+ * cancelled: a late answer is ignored.
+ */
+function systemLookup(host: string, ctx: AttemptContext): Promise<ResolvedHost | FailedLookup> {
+  const start = now();
+  const evidence = (answers: string[], error?: string): LookupEvidence => {
+    const lookup: LookupEvidence = { name: host, answers, ms: since(start) };
+    if (error !== undefined) lookup.error = error;
+    return lookup;
+  };
+  return bounded<ResolvedHost | FailedLookup>(
+    ctx,
+    (finish) => {
+      dns.lookup(host, { all: true }, (err, addresses) => {
+        const first = addresses?.[0];
+        if (err || !first) {
+          const code = errorCode(err) ?? "ENODATA";
+          const failure = err ?? Object.assign(new Error(`${host} has no address`), { code });
+          finish({ lookup: evidence([], code === "ENOTFOUND" ? "NXDOMAIN" : code), err: failure });
+          return;
+        }
+        finish({
+          address: first.address,
+          family: first.family === 6 ? 6 : 4,
+          lookup: evidence(addresses.map((a) => a.address)),
+        });
+      });
+      return () => {};
+    },
+    () => {
       const why = `the lookup of ${host} got no answer within ${ctx.timeoutMs} ms`;
       return { lookup: evidence([], "timeout"), err: Object.assign(new Error(why), { code: "EAI_AGAIN" }) };
     },

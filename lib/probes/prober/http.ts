@@ -260,12 +260,7 @@ function cutShort(
         ? `${body.bytes} bytes of a chunked body, without its last chunk`
         : `${body.bytes} bytes`;
   const report = failed(
-    Object.assign(
-      new Error(`the connection ended mid-response: HTTP ${response.statusCode} then ${framing}`),
-      {
-        code: "ECONNRESET",
-      },
-    ),
+    Object.assign(new Error(`the connection ended after ${framing}`), { code: "ECONNRESET" }),
   );
   report.status = response.statusCode ?? 0;
   report.reached = true;

@@ -12,8 +12,8 @@ import { pathToFileURL } from "node:url";
 import { startDnsServer, type Zone } from "./dns-server.ts";
 
 export type Personality =
-  /** agnhost netexec: /hostname, /clientip, /header?key=, /echo?msg=, anything else the time. */
-  | { kind: "netexec"; name: string }
+  /** agnhost netexec: /hostname, /clientip, /header?key=, /echo?msg=&code=, anything else the time. */
+  | { kind: "netexec"; name: string; override?: string }
   /** Accepts the connection, reads the request, never answers. */
   | { kind: "silent" }
   /** Answers the request with a TCP RST. */
@@ -34,8 +34,11 @@ export type Personality =
   | { kind: "close-after-each"; name: string }
   /** Answers 200 with an empty body on every path. */
   | { kind: "empty-200" }
-  /** An L4 proxy: each connection goes to the next target, from the proxy's own address. */
-  | { kind: "proxy"; targets: { host: string; port: number }[] };
+  /**
+   * An L4 proxy: each connection goes to the next target, from the proxy's own address (or from
+   * `from`, as a node that SNATs to its own address would).
+   */
+  | { kind: "proxy"; targets: { host: string; port: number }[]; from?: string };
 
 export interface Listener {
   host: string;
@@ -59,11 +62,13 @@ export interface Liar {
 export async function startLiar(l: Listener): Promise<Liar> {
   const p = l.personality;
   if (p.kind === "netexec" || p.kind === "close-after-each") {
-    const server = http.createServer(netexecHandler(p.name, p.kind === "close-after-each"));
+    const server = http.createServer(
+      netexecHandler(p.name, p.kind === "close-after-each", p.kind === "netexec" ? p.override : undefined),
+    );
     server.keepAliveTimeout = 5_000;
     return listen(server, l);
   }
-  if (p.kind === "proxy") return listen(proxyServer(l.host, p.targets), l);
+  if (p.kind === "proxy") return listen(proxyServer(p.from ?? l.host, p.targets), l);
   return listen(
     net.createServer((socket) => {
       socket.on("error", () => {});
@@ -73,9 +78,10 @@ export async function startLiar(l: Listener): Promise<Liar> {
   );
 }
 
-function netexecHandler(name: string, closeEach: boolean): http.RequestListener {
+/** With `override` (agnhost's --http-override), every request is served as that path. */
+function netexecHandler(name: string, closeEach: boolean, override?: string): http.RequestListener {
   return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
+    const url = new URL(override ?? req.url ?? "/", "http://x");
     if (closeEach) res.setHeader("connection", "close");
     const socket = req.socket;
     let body: string;
@@ -86,8 +92,10 @@ function netexecHandler(name: string, closeEach: boolean): http.RequestListener 
     } else if (url.pathname === "/header") {
       const value = req.headers[(url.searchParams.get("key") ?? "").toLowerCase()];
       body = Array.isArray(value) ? value.join(",") : (value ?? "");
-    } else if (url.pathname === "/echo") body = url.searchParams.get("msg") ?? "";
-    else body = `NOW: ${new Date().toISOString()}`;
+    } else if (url.pathname === "/echo") {
+      body = url.searchParams.get("msg") ?? "";
+      res.statusCode = Number(url.searchParams.get("code") ?? 200);
+    } else body = `NOW: ${new Date().toISOString()}`;
     res.setHeader("content-type", "text/plain");
     res.end(body);
   };
