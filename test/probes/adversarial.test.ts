@@ -588,6 +588,9 @@ describe.skipIf(!!unavailable)("verdict integrity against an emulated cluster th
     expect(said("policy/dead-pod")).toContain("refused at once");
     expect(said("policy/reject-icmp")).toContain("rejected on the path");
     expect(said("policy/nxdomain")).toContain("does not exist (NXDOMAIN");
+    // Every name the pod's libc would have tried, each with its answer.
+    const nx = verdicts.get("policy/nxdomain")!.evidence as ProbeResult;
+    expect(nx.lookup?.tried?.map((t) => t.answer)).toEqual(["NXDOMAIN", "NXDOMAIN", "NXDOMAIN", "NXDOMAIN"]);
     expect(said("http/short-fin")).toContain("6 of the 100 bytes");
     expect(said("http/302")).toContain("a redirect");
     expect(said("coverage/stray")).toContain("stray-x");
