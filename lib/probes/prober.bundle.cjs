@@ -553,7 +553,7 @@ var RCODE = {
   ESERVFAIL: "SERVFAIL",
   EREFUSED: "REFUSED",
   ETIMEOUT: "no reply",
-  ECONNREFUSED: "port unreachable"
+  ECONNREFUSED: "no DNS server reachable"
 };
 function stubLookup(name, timeoutMs, done, files = { resolvConf: "/etc/resolv.conf", hosts: "/etc/hosts" }) {
   const start = performance.now();

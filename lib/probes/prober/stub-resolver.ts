@@ -91,7 +91,7 @@ const RCODE: Record<string, string> = {
   ESERVFAIL: "SERVFAIL",
   EREFUSED: "REFUSED",
   ETIMEOUT: "no reply",
-  ECONNREFUSED: "port unreachable",
+  ECONNREFUSED: "no DNS server reachable",
 };
 
 /**
