@@ -51,7 +51,7 @@ describe("what an http attempt records", () => {
   });
 
   it.each(["fin", "rst"] as const)("Content-Length 100, 6 bytes, then %s: cut mid-response", async (then) => {
-    const r = await get(await liar({ kind: "short-body", then }));
+    const r = await get(await liar({ kind: "short-body", ending: then }));
     expect(r).toMatchObject({ outcome: "reset", phase: "body", status: 200 });
     expect(r.detail).toContain("6 of the 100 bytes its Content-Length announced");
     expect(r.attempts.list[0]!.reached).toBe(true);

@@ -63,8 +63,8 @@ const LISTENERS: [number, Personality][] = [
   [25, { kind: "close-on-request" }],
   [26, netexec("netpol-reject")], // behind a reject-with-RST rule
   [27, netexec("netpol-icmp")], // behind a reject-with-ICMP rule
-  [28, { kind: "short-body", then: "fin" }],
-  [29, { kind: "short-body", then: "rst" }],
+  [28, { kind: "short-body", ending: "fin" }],
+  [29, { kind: "short-body", ending: "rst" }],
   [30, { kind: "chunked-cut" }],
   [31, { kind: "redirect", status: 301 }],
   [32, { kind: "redirect", status: 302 }],

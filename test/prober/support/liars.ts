@@ -21,7 +21,7 @@ export type Personality =
   /** Closes (FIN) as soon as the request arrives, without a response. */
   | { kind: "close-on-request" }
   /** `Content-Length: 100`, 6 bytes of body, then FIN or RST. */
-  | { kind: "short-body"; then: "fin" | "rst" }
+  | { kind: "short-body"; ending: "fin" | "rst" }
   /** A chunked body cut before its last chunk, then FIN. */
   | { kind: "chunked-cut" }
   /** Answers every request with a redirect. */
@@ -114,7 +114,7 @@ function rawLie(p: Exclude<Personality, { kind: "netexec" | "close-after-each" |
     case "short-body":
       return onRequest(() => {
         s.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\necho-a");
-        setTimeout(() => (p.then === "rst" ? s.resetAndDestroy() : s.end()), 20);
+        setTimeout(() => (p.ending === "rst" ? s.resetAndDestroy() : s.end()), 20);
       });
     case "chunked-cut":
       return onRequest(() => {
