@@ -75,7 +75,14 @@ function packageJsonOf(file) {
  *   but zod's `z` export is one namespace object, which keeps every zod module (all 40-odd
  *   locales too) alive in the chunk the LabSpec shares with the components; as a namespace
  *   import, what is not used is left out, and `labs list` loads a fraction of it.
+ * - string-width (yargs' help layout) makes an `Intl.Segmenter` when it loads, which loads
+ *   ICU's break-iterator data: the largest single cost of a start. It is made on first use
+ *   instead, which only printing help does.
  */
+const EAGER_SEGMENTER = /const (\w+) = new Intl\.Segmenter\(\);/g;
+const lazySegmenter = (_all, name) =>
+  `let ${name}Made; const ${name} = { segment: (text) => (${name}Made ??= new Intl.Segmenter()).segment(text) };`;
+
 const sourceRewrites = {
   name: "source-rewrites",
   setup(build) {
@@ -83,10 +90,12 @@ const sourceRewrites = {
       const source = readFileSync(args.path, "utf8");
       const inLib = !args.path.includes(`${sep}node_modules${sep}`);
       const zod = inLib && /import\s*\{\s*z\s*\}\s*from\s*"zod"/.test(source);
-      if (!zod && !source.includes("import.meta.url")) return undefined;
+      const segmenter = !inLib && source.includes("new Intl.Segmenter()");
+      if (!zod && !segmenter && !source.includes("import.meta.url")) return undefined;
       let contents = source.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href));
       if (zod)
         contents = contents.replace(/import\s*\{\s*z\s*\}\s*from\s*"zod"/g, 'import * as z from "zod"');
+      if (segmenter) contents = contents.replace(EAGER_SEGMENTER, lazySegmenter);
       const loader = /\.m?ts$/.test(args.path) ? "ts" : "js";
       return { contents, loader };
     });

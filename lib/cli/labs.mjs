@@ -12,7 +12,8 @@ for (const stream of [process.stdout, process.stderr])
 if (process.env.LABS_DEBUG) process.setSourceMapsEnabled(true);
 
 const { freshBundle, buildBundle } = await import("./cli-bundle.mjs");
-const { importLabModule, registerEsmHooks } = await import("./ts-require.mjs");
+// Loaded when a lab file is, not before: `labs --help` reads none.
+const tsRequire = () => import("./ts-require.mjs");
 
 async function loadCli() {
   if (!process.env.LABS_NO_BUNDLE) {
@@ -20,14 +21,15 @@ async function loadCli() {
     if (entry) {
       try {
         // How the library imports lab files (lib/catalogue.ts): TypeScript in this thread.
-        globalThis[Symbol.for("labs.importLabModule")] = importLabModule;
+        globalThis[Symbol.for("labs.importLabModule")] = async (file) =>
+          (await tsRequire()).importLabModule(file);
         return await import(entry);
       } catch {
         // A bundle that cannot load (removed under us, or half written): run from the sources.
       }
     }
   }
-  registerEsmHooks();
+  (await tsRequire()).registerEsmHooks();
   return import("./main.ts");
 }
 
