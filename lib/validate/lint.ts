@@ -1,5 +1,5 @@
 import type { ObjectIssue } from "./issue.ts";
-import { describe, identity, type LocatedObject } from "./object-ref.ts";
+import { describe, groupOf, identity, type LocatedObject } from "./object-ref.ts";
 import { containersOf, podTemplateOf } from "./pod-templates.ts";
 
 /**
@@ -35,10 +35,12 @@ const CLUSTER_SCOPED = new Set([
   "VolumeAttachment",
 ]);
 
+/** `objects` in apply order: stage by stage, each stage in file order. */
 export function lintObjects(objects: LocatedObject[]): ObjectIssue[] {
   return [
     ...duplicates(objects),
     ...namespaces(objects),
+    ...applyOrder(objects),
     ...images(objects),
     ...requests(objects),
     ...serviceSelectors(objects),
@@ -49,8 +51,14 @@ export function lintObjects(objects: LocatedObject[]): ObjectIssue[] {
   ];
 }
 
-function issue(level: ObjectIssue["level"], rule: string, l: LocatedObject, message: string): ObjectIssue {
-  return { level, rule, stage: l.stage, object: describe(l.object), message };
+function issue(
+  level: ObjectIssue["level"],
+  rule: string,
+  l: LocatedObject,
+  message: string,
+  fix?: string,
+): ObjectIssue {
+  return { level, rule, stage: l.stage, object: describe(l.object), message, ...(fix ? { fix } : {}) };
 }
 
 /** Labs' own objects must be right; upstream objects are reported, not failed. */
@@ -99,6 +107,71 @@ function namespaces(objects: LocatedObject[]): ObjectIssue[] {
       out.push(issue("error", "namespace", l, `namespace "${ns}" is used but never created in this lab`));
     }
   }
+  return out;
+}
+
+/**
+ * kubectl applies a file's objects in order and leaves dependencies to the caller
+ * (kubernetes/kubectl#1356): an object the API server sees before its Namespace is refused
+ * (`namespaces "…" not found`), a custom resource before its CRD too (`no matches for kind`).
+ * Both fail `labs up` whatever the upstream origin, so both are errors. A custom resource in the
+ * same stage as its CRD, after it, only costs apply retries until the CRD is Established.
+ */
+function applyOrder(objects: LocatedObject[]): ObjectIssue[] {
+  const namespaceAt = new Map<string, number>();
+  const crdAt = new Map<string, number>();
+  objects.forEach(({ object }, i) => {
+    if (object.kind === "Namespace" && object.metadata?.name && !namespaceAt.has(object.metadata.name))
+      namespaceAt.set(object.metadata.name, i);
+    if (object.kind === "CustomResourceDefinition" && object.spec?.names?.kind) {
+      const key = `${object.spec.group}/${object.spec.names.kind}`;
+      if (!crdAt.has(key)) crdAt.set(key, i);
+    }
+  });
+  const out: ObjectIssue[] = [];
+  objects.forEach((l, i) => {
+    const ns = l.object.metadata?.namespace;
+    const nsIndex = ns === undefined ? undefined : namespaceAt.get(ns);
+    if (nsIndex !== undefined && nsIndex > i) {
+      const where = objects[nsIndex]!.stage;
+      out.push(
+        issue(
+          "error",
+          "apply-order",
+          l,
+          `is applied before Namespace ${ns}${where === l.stage ? " in the same stage" : ` (stage ${where})`}: the API server refuses it with namespaces "${ns}" not found`,
+          where === l.stage
+            ? "build the stage with the Lab construct, whose stages write Namespaces first"
+            : `create Namespace ${ns} in stage ${l.stage} or an earlier one (ensureNamespace), or move this object to stage ${where} or later`,
+        ),
+      );
+    }
+    const crdIndex = crdAt.get(`${groupOf(l.object.apiVersion)}/${l.object.kind}`);
+    if (crdIndex === undefined) return;
+    const crd = objects[crdIndex]!;
+    const name = crd.object.metadata?.name;
+    if (crdIndex > i) {
+      out.push(
+        issue(
+          "error",
+          "apply-order",
+          l,
+          `is applied before the CRD ${name} that defines its kind (stage ${crd.stage}): the API server answers no matches for kind ${l.object.kind}`,
+          `put CRD ${name} in stage crds (gated on Established) and this object in a later stage`,
+        ),
+      );
+    } else if (crd.stage === l.stage) {
+      out.push(
+        issue(
+          "warning",
+          "apply-order",
+          l,
+          `is applied in the same stage as the CRD ${name} that defines its kind: the first apply fails until the CRD is Established and is retried`,
+          `put CRD ${name} in stage crds (gated on Established) and this object in a later stage`,
+        ),
+      );
+    }
+  });
   return out;
 }
 
