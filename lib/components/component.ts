@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Finding } from "../model/findings.ts";
 import type { KubeVersion } from "../model/kubernetes-version.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
+import type { ProductVersions } from "./compatibility.ts";
 
 /**
  * The descriptor every component provides. A component is one CNI, kube-proxy mode, ingress,
@@ -207,7 +208,10 @@ export interface Component<O = Record<string, unknown>> {
   name: string;
   /** Human name, e.g. `Flannel`. */
   title: string;
+  /** The upstream version labs pins (the default one, when an option picks among several). */
   version?: string;
+  /** The version these options pick, when an option picks among pinned versions. @default version */
+  versionOf?(options: O): string;
   /** One sentence for `labs show` and reports. */
   summary: string;
   /** Options schema: a strict object with defaults, so unknown options are errors. */
@@ -215,6 +219,8 @@ export interface Component<O = Record<string, unknown>> {
   capabilities?(options: O, lab: Omit<LabView, "capabilities">): CapabilityClaims;
   /** Combination rules with clear messages. */
   rules?(options: O, lab: LabView): Finding[];
+  /** Versions of upstream products this component puts in the lab, checked against the compatibility table. */
+  versions?(options: O, lab: LabView): ProductVersions;
   artifacts?(options: O, lab: LabView): ArtifactRef[];
   /** Helm charts to render in the artifact step (their archives belong in `artifacts` too). */
   charts?(options: O, lab: LabView): ChartRender[];

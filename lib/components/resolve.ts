@@ -5,6 +5,12 @@ import { error, type Finding, formatFinding } from "../model/findings.ts";
 import { type KubeVersion, parseNodeImageVersion } from "../model/kubernetes-version.ts";
 import type { ComponentRef, LabSpec } from "../model/lab-spec.ts";
 import { didYouMean } from "../model/suggest.ts";
+import {
+  clusterVersions,
+  compatibilityFindings,
+  type Product,
+  type ProductSources,
+} from "./compatibility.ts";
 import type {
   ArtifactRef,
   Capabilities,
@@ -29,6 +35,8 @@ export interface Selected {
   options: unknown;
   /** LabSpec path, e.g. `northSouth.ingress`. */
   path: string;
+  /** The upstream version the options pick (versionOf), else the component's pinned version. */
+  version?: string;
 }
 
 /** A lab with its components resolved, capabilities merged and rules checked. */
@@ -121,7 +129,12 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
       findings.push(...optionFindings(parsed.error.issues, `${path}.options`, component));
       continue;
     }
-    selected.push({ component, options: parsed.data, path });
+    selected.push({
+      component,
+      options: parsed.data,
+      path,
+      version: component.versionOf?.(parsed.data) ?? component.version,
+    });
   }
   if (findings.length || !kubeVersion) return { findings };
 
@@ -153,8 +166,19 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
   const lab: ResolvedLab = { ...base, capabilities, claims, components: selected, findings: [] };
   findings.push(...labRules(lab));
   for (const s of selected) findings.push(...(s.component.rules?.(s.options, lab) ?? []));
+  findings.push(...compatibilityFindings(productSources(lab)));
   lab.findings = findings.filter((f) => f.level === "warning");
   return findings.some((f) => f.level === "error") ? { findings } : { lab, findings };
+}
+
+/** The versions of every product in the lab and the LabSpec path that put each there. */
+export function productSources(lab: ResolvedLab): ProductSources {
+  const sources = clusterVersions(lab.spec.nodeImage, lab.kubeVersion);
+  for (const s of lab.components) {
+    for (const [product, version] of Object.entries(s.component.versions?.(s.options, lab) ?? {}))
+      sources[product as Product] ??= { version: version!, path: s.path };
+  }
+  return sources;
 }
 
 /** Resolves a lab or throws a LabError with every error on its own line. */

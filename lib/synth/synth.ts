@@ -182,7 +182,7 @@ function describeLab(
       kind: s.component.kind,
       name: s.component.name,
       title: s.component.title,
-      version: s.component.version,
+      version: s.version,
       options: s.options,
     })),
     capabilities: lab.claims,

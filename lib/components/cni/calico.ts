@@ -117,6 +117,7 @@ export const calico = defineComponent({
       : {}),
   }),
   rules: (o, lab) => [...ipv4Only(lab, "Calico"), ...dataplaneRules(o.dataplane, lab)],
+  versions: () => ({ calico: CALICO_VERSION }),
   artifacts: () => [CALICO_CRDS, TIGERA_OPERATOR],
   kindConfig: () => ({ disableDefaultCNI: true }),
   // 3 MB of CRDs: client-side apply would store each in an annotation, over the 256 KiB limit.

@@ -21,7 +21,12 @@ import {
   envoyProxy,
   filterEnvoyGatewayRender,
 } from "./envoy-gateway-values.ts";
-import { ensureGatewayApiCrds, GATEWAY_API_PINS, gatewayApiCrdsGate } from "./gateway-api-crds.ts";
+import {
+  ensureGatewayApiCrds,
+  GATEWAY_API_PINS,
+  GATEWAY_API_VERSION,
+  gatewayApiCrdsGate,
+} from "./gateway-api-crds.ts";
 
 /** The chart render Envoy Gateway needs (the artifact step renders it before synth). */
 export const envoyGatewayRender = (): ChartRender => ({
@@ -64,6 +69,7 @@ export const envoyGateway = defineComponent({
     },
   }),
   rules: (_o, lab: LabView) => routeBackendFindings(lab, "northSouth.gateway", "Envoy Gateway"),
+  versions: () => ({ "envoy-gateway": ENVOY_GATEWAY_VERSION, "gateway-api": GATEWAY_API_VERSION }),
   artifacts: () => [ENVOY_GATEWAY_CHART, ...GATEWAY_API_PINS],
   charts: () => [envoyGatewayRender()],
   // Envoy Gateway creates the Envoy Deployment itself: its image is in no manifest.

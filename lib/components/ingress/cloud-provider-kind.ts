@@ -3,7 +3,12 @@ import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent, type LabView } from "../component.ts";
-import { ensureGatewayApiCrds, GATEWAY_API_PINS, gatewayApiCrdsGate } from "../gateway/gateway-api-crds.ts";
+import {
+  ensureGatewayApiCrds,
+  GATEWAY_API_PINS,
+  GATEWAY_API_VERSION,
+  gatewayApiCrdsGate,
+} from "../gateway/gateway-api-crds.ts";
 import { CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppIngress } from "./app-ingress.ts";
 
@@ -47,6 +52,7 @@ export const cloudProviderKindIngress = defineComponent({
     ...routeBackendFindings(lab, "northSouth.ingress", "cloud-provider-kind's Ingress"),
   ],
   // It needs the Gateway API CRDs; the lab's pinned ones, so it does not install its own.
+  versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
   artifacts: () => [...GATEWAY_API_PINS],
   serverSideStages: ["crds"],
   gates: () => [gatewayApiCrdsGate()],

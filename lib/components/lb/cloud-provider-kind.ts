@@ -45,6 +45,7 @@ export const cloudProviderKind = defineComponent({
         "cloud-provider-kind starts an Envoy container per LoadBalancer Service on the kind network and writes its IP into the Service status",
     },
   }),
+  versions: () => ({ "cloud-provider-kind": CLOUD_PROVIDER_KIND_VERSION }),
   images: () => [CLOUD_PROVIDER_KIND_PROXY_IMAGE],
   sideContainers: (_o, lab): SideContainer[] => [
     {
