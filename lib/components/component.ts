@@ -135,6 +135,24 @@ export interface HostPathVariable {
   byArch: Record<NodeArch, { artifact: string; sha256: string; path: string }>;
 }
 
+/**
+ * A value only the running cluster knows, written `${NAME}` in a stage file and filled in by the
+ * runtime after `kind create cluster`, before the first stage is applied. The stage files stay
+ * the same on every machine (the lock hashes them); lab.json lists the variables, and `labs up`
+ * applies concrete copies from the lab's state folder.
+ */
+export interface ClusterVariable {
+  /** Upper-case name, e.g. `LABS_API_SERVER_ADDRESS`. */
+  name: string;
+  /**
+   * Where the runtime reads it. `api-server-address`: the first address of the `kubernetes`
+   * EndpointSlice in `default`, i.e. the IP the API server advertises on the kind network.
+   */
+  source: "api-server-address";
+  /** Why a stage needs it, for lab.json readers. */
+  explains: string;
+}
+
 /** A container the runtime starts next to the cluster (e.g. cloud-provider-kind). */
 export interface SideContainer {
   name: string;
@@ -232,6 +250,8 @@ export interface Component<O = Record<string, unknown>> {
   sideContainers?(options: O, lab: LabView): SideContainer[];
   /** kubectl steps the runtime runs once after the cluster is created (listed in lab.json). */
   postCreate?(options: O, lab: LabView): ClusterStep[];
+  /** Values the runtime fills into stage files once the cluster exists (see ClusterVariable). */
+  clusterVariables?(options: O, lab: LabView): ClusterVariable[];
   /** Stages whose manifests must be applied server-side (objects too big for client-side apply). */
   serverSideStages?: StageName[];
   build?(ctx: BuildContext, options: O): void;

@@ -17,6 +17,7 @@ import type {
   CapabilityClaim,
   CapabilityName,
   ClusterStep,
+  ClusterVariable,
   Component,
   ComponentKind,
   Gate,
@@ -213,6 +214,12 @@ export const postCreateOf = (lab: ResolvedLab): ClusterStep[] =>
   dedupe(
     collect(lab, (s) => s.component.postCreate?.(s.options, lab)),
     (step) => step.id,
+  );
+/** Cluster variables, once each even when two components use the same one. */
+export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
+  dedupe(
+    collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
+    (v) => v.name,
   );
 export const serverSideStagesOf = (lab: ResolvedLab): StageName[] => [
   ...new Set(collect(lab, (s) => s.component.serverSideStages)),

@@ -18,6 +18,7 @@ import { formatVersion, parseNodeImageVersion } from "../model/kubernetes-versio
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import type { ArtifactEvent } from "../upstream/fetch-artifacts.ts";
 import { upstreamSettingsFromEnv } from "../upstream/settings.ts";
+import { resolveClusterVariables, writeAppliedStages } from "./cluster-variables.ts";
 import { commandLogger } from "./command-log.ts";
 import { writeDiagnostics } from "./diagnostics.ts";
 import {
@@ -195,6 +196,7 @@ async function steps(run: Run): Promise<UpResult> {
   const action = await ensureCluster(run, kindYaml);
   run.clusterExists = true;
   await runPostCreate(run);
+  await fillClusterVariables(run);
   await checkLoadBalancerPool(run);
   if (images.length) await preloadLoad(run, images);
   await applyStages(run, dockerInVm(docker));
@@ -308,6 +310,31 @@ async function ensureCluster(run: Run, kindYaml: string): Promise<UpResult["acti
   return exists ? "recreated" : "created";
 }
 
+/**
+ * The stage files as they are applied, in the state folder: the synthesized ones with the
+ * cluster's own values (e.g. the API server's address) filled in.
+ */
+async function fillClusterVariables(run: Run): Promise<void> {
+  const { state, labJson } = run;
+  const variables = labJson!.clusterVariables ?? [];
+  const write = (values: Record<string, string>) =>
+    writeAppliedStages(state.synthDir, state.appliedDir, labJson!.stages, variables, values);
+  if (!variables.length) return write({});
+  await run.progress.task(
+    "cluster-variables",
+    `cluster values for the stages: ${variables.map((v) => v.name).join(", ")}`,
+    async () => {
+      const values = await resolveClusterVariables(run.kubectl, variables);
+      write(values);
+      return values;
+    },
+    (values) =>
+      Object.entries(values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", "),
+  );
+}
+
 /** MetalLB's pool must lie inside the real `kind` network, which exists once the cluster does. */
 async function checkLoadBalancerPool(run: Run): Promise<void> {
   const pool = metallbPoolOf(resolveLab(run.spec));
@@ -358,7 +385,7 @@ async function applyStages(run: Run, inVm: boolean): Promise<void> {
   await runStages(labJson.stages, {
     kubectl: run.kubectl,
     progress: run.progress,
-    synthDir: run.state.synthDir,
+    stageDir: run.state.appliedDir,
     signal: run.opts.signal,
     pollMs: run.opts.pollMs,
     timeoutScale: run.opts.timeoutScale,

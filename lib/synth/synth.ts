@@ -5,6 +5,7 @@ import type { ArtifactReader, Gate, RenderedChartReader, StageName } from "../co
 import { STAGES } from "../components/component.ts";
 import {
   artifactsOf,
+  clusterVariablesOf,
   gatesOf,
   inspectionsOf,
   postCreateOf,
@@ -192,6 +193,8 @@ function describeLab(
     sideContainers,
     // kubectl steps right after `kind create cluster`, before stage crds (see ClusterStep).
     postCreate: postCreateOf(lab),
+    // `${NAME}` in stage files: the runtime fills them in once the cluster exists (see ClusterVariable).
+    clusterVariables: clusterVariablesOf(lab),
     hostPorts,
     // `${NAME}` in kind.yaml's hostPaths: the runtime picks the entry of the Docker engine's
     // architecture and resolves `${LABS_CACHE_DIR}` in its path (see HostPathVariable).

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { ObjectIssue } from "./issue.ts";
 import { describe, groupOf, identity, type LocatedObject } from "./object-ref.ts";
 import { containersOf, podTemplateOf } from "./pod-templates.ts";
@@ -41,6 +42,7 @@ export function lintObjects(objects: LocatedObject[]): ObjectIssue[] {
     ...duplicates(objects),
     ...namespaces(objects),
     ...applyOrder(objects),
+    ...hostNetworkDns(objects),
     ...images(objects),
     ...requests(objects),
     ...serviceSelectors(objects),
@@ -172,6 +174,67 @@ function applyOrder(objects: LocatedObject[]): ObjectIssue[] {
       );
     }
   });
+  return out;
+}
+
+/** Stages applied before the pod network is up: nothing there can use cluster DNS. */
+const BEFORE_POD_NETWORK = new Set(["crds", "cni"]);
+
+/** A value the runtime fills with an IP address (`${LABS_API_SERVER_ADDRESS}`, ClusterVariable). */
+const ADDRESS_VARIABLE = /^\$\{LABS_API_SERVER_ADDRESS\}$/;
+
+interface EnvSource {
+  name: string;
+  value?: string;
+}
+
+/**
+ * A host-network pod with dnsPolicy ClusterFirstWithHostNet resolves every name through CoreDNS.
+ * Started before the pod network (stages crds and cni), CoreDNS cannot run yet (it needs the
+ * CNI), so such a pod must be given the API server as an address: a name deadlocks the install
+ * (tigera/operator#1746, projectcalico/calico#10683). The API server reaches a pod through
+ * KUBERNETES_SERVICE_HOST, set directly or from a ConfigMap (envFrom).
+ */
+function hostNetworkDns(objects: LocatedObject[]): ObjectIssue[] {
+  const configMaps = new Map<string, LocatedObject>();
+  for (const l of objects)
+    if (l.object.kind === "ConfigMap")
+      configMaps.set(`${l.object.metadata?.namespace ?? "default"}/${l.object.metadata?.name}`, l);
+  const out: ObjectIssue[] = [];
+  for (const l of objects) {
+    if (!BEFORE_POD_NETWORK.has(l.stage)) continue;
+    const spec = podTemplateOf(l.object)?.spec;
+    if (!spec?.hostNetwork || spec.dnsPolicy !== "ClusterFirstWithHostNet") continue;
+    const ns = l.object.metadata?.namespace ?? "default";
+    const hosts: (EnvSource & { from: string })[] = [];
+    for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+      for (const e of (c.env ?? []) as EnvSource[])
+        if (e.name === "KUBERNETES_SERVICE_HOST" && e.value !== undefined)
+          hosts.push({ ...e, from: `container ${c.name}` });
+      for (const f of (c.envFrom ?? []) as { configMapRef?: { name: string } }[]) {
+        const cm = f.configMapRef && configMaps.get(`${ns}/${f.configMapRef.name}`);
+        const value = cm?.object.data?.KUBERNETES_SERVICE_HOST;
+        if (typeof value === "string")
+          hosts.push({
+            name: "KUBERNETES_SERVICE_HOST",
+            value,
+            from: `ConfigMap ${ns}/${f.configMapRef!.name}`,
+          });
+      }
+    }
+    for (const h of hosts) {
+      if (isIP(h.value ?? "") || ADDRESS_VARIABLE.test(h.value ?? "")) continue;
+      out.push(
+        issue(
+          "error",
+          "host-network-dns",
+          l,
+          `runs on the host network with dnsPolicy ClusterFirstWithHostNet before the pod network is up, and ${h.from} gives it the API server as the name "${h.value}": only CoreDNS could resolve it, and CoreDNS cannot run before the CNI, so the install never finishes`,
+          "give it the API server's address instead: write ${LABS_API_SERVER_ADDRESS} (API_SERVER_ADDRESS in lib/components/cni/api-server-endpoint.ts, filled in by `labs up`) and declare that cluster variable",
+        ),
+      );
+    }
+  }
   return out;
 }
 

@@ -592,7 +592,30 @@ function simulate(cluster) {
           addresses: [{ type: "IPAddress", value: "172.18.255.198" }],
         },
       }));
-  return { nodes, pods, services, ingresses: byKind("Ingress"), gateways: byKind("Gateway"), events: [] };
+  // The API server advertises the first control plane's address (kubeadm's advertiseAddress).
+  const endpointslices = [
+    {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name: "kubernetes",
+        namespace: "default",
+        labels: { "kubernetes.io/service-name": "kubernetes" },
+      },
+      addressType: "IPv4",
+      endpoints: [{ addresses: [nodes[0].status.addresses[0].address] }],
+      ports: [{ name: "https", port: 6443, protocol: "TCP" }],
+    },
+  ];
+  return {
+    nodes,
+    pods,
+    services,
+    endpointslices,
+    ingresses: byKind("Ingress"),
+    gateways: byKind("Gateway"),
+    events: [],
+  };
 }
 
 function exec(cluster, a) {

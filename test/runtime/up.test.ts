@@ -66,7 +66,7 @@ describe.concurrent("labs up: a new lab", { timeout: 120_000 }, () => {
       const apply = indexOf(
         lines,
         new RegExp(
-          `apply --server-side --field-manager labs --force-conflicts --filename \\S+/synth/${stage.file}$`,
+          `apply --server-side --field-manager labs --force-conflicts --filename \\S+/applied/${stage.file}$`,
         ),
       );
       if (stage.objects === 0) {
@@ -460,6 +460,28 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
       await upWith(fake, cpk, { mirror: MIRROR });
       expect(fake.lines().some((l) => / label nodes /.test(l))).toBe(false);
       expect(fake.lines("docker").some((l) => l.startsWith("docker run"))).toBe(false);
+    },
+  );
+
+  it.skipIf(noMirror)(
+    "fills the API server's address into calico-ebpf's stage from the cluster, leaving the synthesized file as it was",
+    async () => {
+      const fake = newFake();
+      await upWith(fake, await catalogueLab("calico-ebpf"), { mirror: MIRROR });
+      const lines = fake.lines();
+      const read = indexOf(
+        lines,
+        /kubectl --kubeconfig \S+ get endpointslices --namespace default --selector=kubernetes\.io\/service-name=kubernetes --output json$/,
+      );
+      expect(read).toBeGreaterThan(indexOf(lines, /^kind create cluster/));
+      expect(read).toBeLessThan(indexOf(lines, /apply .*\/applied\/0000-crds\.k8s\.yaml$/));
+      const state = join(fake.stateRoot, "calico-ebpf");
+      const applied = readFileSync(join(state, "applied", "0001-cni.k8s.yaml"), "utf8");
+      const synthesized = readFileSync(join(state, "synth", "0001-cni.k8s.yaml"), "utf8");
+      // The fake's API server advertises the control plane's address, 172.18.0.2.
+      expect(applied).toContain('KUBERNETES_SERVICE_HOST: "172.18.0.2"\n');
+      expect(synthesized).toContain('KUBERNETES_SERVICE_HOST: "${LABS_API_SERVER_ADDRESS}"\n');
+      expect(applied.replace("172.18.0.2", "${LABS_API_SERVER_ADDRESS}")).toBe(synthesized);
     },
   );
 

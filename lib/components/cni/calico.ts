@@ -5,7 +5,7 @@ import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
 import { defineComponent, type Inspection, type LabView } from "../component.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
-import { apiServerEndpoint } from "./api-server-endpoint.ts";
+import { API_SERVER_ADDRESS, API_SERVER_ADDRESS_VALUE, apiServerEndpoint } from "./api-server-endpoint.ts";
 import {
   addOperatorResources,
   CALICO_DATAPLANES,
@@ -120,6 +120,7 @@ export const calico = defineComponent({
   versions: () => ({ calico: CALICO_VERSION }),
   artifacts: () => [CALICO_CRDS, TIGERA_OPERATOR],
   kindConfig: () => ({ disableDefaultCNI: true }),
+  clusterVariables: (o) => (o.dataplane === "BPF" ? [API_SERVER_ADDRESS] : []),
   // 3 MB of CRDs: client-side apply would store each in an annotation, over the 256 KiB limit.
   serverSideStages: ["crds"],
   gates: () => [
@@ -195,13 +196,20 @@ export const calico = defineComponent({
     const cni = ctx.stage("cni");
     includeUpstream(cni, "tigera-operator-namespace", operator.filter(isNamespace));
     if (o.dataplane === "BPF") {
-      // Applied before the operator's Deployment, so its first pod already reads it.
-      const endpoint = apiServerEndpoint(lab);
+      // Calico's manual eBPF path ("configure Calico to talk directly to the API server"): the
+      // operator reads this ConfigMap through envFrom and hands it to calico-node. Both run on the
+      // host network with dnsPolicy ClusterFirstWithHostNet, so the host is an IP that `labs up`
+      // fills in (a node name would need CoreDNS, which needs this CNI first). Applied before the
+      // operator's Deployment, so its first pod already reads it. The automatic path
+      // (bpfNetworkBootstrap) needs kube-proxy running at install, which this lab does not have.
       new ApiObject(cni, "calico-services-endpoint", {
         apiVersion: "v1",
         kind: "ConfigMap",
         metadata: { name: SERVICES_ENDPOINT_CONFIG_MAP, namespace: OPERATOR_NAMESPACE },
-        data: { KUBERNETES_SERVICE_HOST: endpoint.host, KUBERNETES_SERVICE_PORT: String(endpoint.port) },
+        data: {
+          KUBERNETES_SERVICE_HOST: API_SERVER_ADDRESS_VALUE,
+          KUBERNETES_SERVICE_PORT: String(apiServerEndpoint(lab).port),
+        },
       });
     }
     includeUpstream(
