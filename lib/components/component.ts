@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Finding } from "../model/findings.ts";
 import type { KubeVersion } from "../model/kubernetes-version.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
+import type { RuntimeObject } from "../validate/admission.ts";
 import type { ProductVersions } from "./compatibility.ts";
 
 /**
@@ -252,8 +253,8 @@ export interface Component<O = Record<string, unknown>> {
   postCreate?(options: O, lab: LabView): ClusterStep[];
   /** Values the runtime fills into stage files once the cluster exists (see ClusterVariable). */
   clusterVariables?(options: O, lab: LabView): ClusterVariable[];
-  /** Stages whose manifests must be applied server-side (objects too big for client-side apply). */
-  serverSideStages?: StageName[];
+  /** Objects its controller creates in the cluster while it runs (lint checks admission against them). */
+  runtimeObjects?(options: O, lab: LabView): RuntimeObject[];
   build?(ctx: BuildContext, options: O): void;
 }
 

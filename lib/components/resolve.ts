@@ -5,6 +5,7 @@ import { error, type Finding, formatFinding } from "../model/findings.ts";
 import { type KubeVersion, parseNodeImageVersion } from "../model/kubernetes-version.ts";
 import type { ComponentRef, LabSpec } from "../model/lab-spec.ts";
 import { didYouMean } from "../model/suggest.ts";
+import type { RuntimeObject } from "../validate/admission.ts";
 import {
   clusterVersions,
   compatibilityFindings,
@@ -24,7 +25,6 @@ import type {
   Inspection,
   LabView,
   SideContainer,
-  StageName,
 } from "./component.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
 import { labRules } from "./rules.ts";
@@ -204,7 +204,12 @@ export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] =>
     collect(lab, (s) => s.component.artifacts?.(s.options, lab)),
     (a) => a.id,
   );
-export const gatesOf = (lab: ResolvedLab): Gate[] => collect(lab, (s) => s.component.gates?.(s.options, lab));
+/** Gates, once each: two components of a lab may wait for the same thing (the Gateway API CRDs). */
+export const gatesOf = (lab: ResolvedLab): Gate[] =>
+  dedupe(
+    collect(lab, (s) => s.component.gates?.(s.options, lab)),
+    (g) => JSON.stringify(g),
+  );
 export const inspectionsOf = (lab: ResolvedLab): Inspection[] =>
   collect(lab, (s) => s.component.inspections?.(s.options, lab));
 export const sideContainersOf = (lab: ResolvedLab): SideContainer[] =>
@@ -215,15 +220,15 @@ export const postCreateOf = (lab: ResolvedLab): ClusterStep[] =>
     collect(lab, (s) => s.component.postCreate?.(s.options, lab)),
     (step) => step.id,
   );
+export const runtimeObjectsOf = (lab: ResolvedLab): RuntimeObject[] =>
+  collect(lab, (s) => s.component.runtimeObjects?.(s.options, lab));
+
 /** Cluster variables, once each even when two components use the same one. */
 export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
   dedupe(
     collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
     (v) => v.name,
   );
-export const serverSideStagesOf = (lab: ResolvedLab): StageName[] => [
-  ...new Set(collect(lab, (s) => s.component.serverSideStages)),
-];
 
 function dedupe<T>(items: T[], key: (t: T) => string): T[] {
   const seen = new Map<string, T>();

@@ -10,7 +10,7 @@ import {
   inspectionsOf,
   postCreateOf,
   type ResolvedLab,
-  serverSideStagesOf,
+  runtimeObjectsOf,
   sideContainersOf,
 } from "../components/resolve.ts";
 import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
@@ -46,6 +46,7 @@ export interface SynthOptions {
 export interface StagePlan {
   name: StageName;
   file: string;
+  /** Always true: every stage is applied server-side. */
   serverSide: boolean;
   objects: number;
   gates: Gate[];
@@ -103,7 +104,7 @@ export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions =
   }
 
   const schema = await validateSchemas(objects);
-  const issues = [...schema.issues, ...lintObjects(objects)];
+  const issues = [...schema.issues, ...lintObjects(objects, { runtimeObjects: runtimeObjectsOf(lab) })];
   const errors = issues.filter((i) => i.level === "error");
   if (errors.length && !options.allowErrors) {
     throw new LabError(
@@ -115,12 +116,13 @@ export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions =
 
   const files = new Map<string, string>();
   files.set("kind.yaml", stringifyYamlDocuments([construct.cluster.toJson()]));
-  const serverSide = new Set(serverSideStagesOf(lab));
   const gates = [...gatesOf(lab), ...construct.probes.gates];
   const stagePlans: StagePlan[] = STAGES.map((stage) => ({
     name: stage,
     file: stageFileName(stage),
-    serverSide: serverSide.has(stage),
+    // `labs up` applies every stage with `kubectl apply --server-side` (lib/runtime/kubectl.ts):
+    // CRDs such as Calico's are too big for client-side apply's annotation.
+    serverSide: true,
     objects: stageDocs.get(stage)!.length,
     gates: gates.filter((g) => g.stage === stage),
   }));

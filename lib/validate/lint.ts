@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { KNOWN_POLICIES, type RuntimeObject } from "./admission.ts";
 import type { ObjectIssue } from "./issue.ts";
 import { describe, groupOf, identity, type LocatedObject } from "./object-ref.ts";
 import { containersOf, podTemplateOf } from "./pod-templates.ts";
@@ -36,9 +37,15 @@ const CLUSTER_SCOPED = new Set([
   "VolumeAttachment",
 ]);
 
+export interface LintContext {
+  /** Objects the lab's controllers create while they run (in no manifest). */
+  runtimeObjects?: readonly RuntimeObject[];
+}
+
 /** `objects` in apply order: stage by stage, each stage in file order. */
-export function lintObjects(objects: LocatedObject[]): ObjectIssue[] {
+export function lintObjects(objects: LocatedObject[], context: LintContext = {}): ObjectIssue[] {
   return [
+    ...admissionBlocksController(objects, context.runtimeObjects ?? []),
     ...duplicates(objects),
     ...namespaces(objects),
     ...applyOrder(objects),
@@ -174,6 +181,41 @@ function applyOrder(objects: LocatedObject[]): ObjectIssue[] {
       );
     }
   });
+  return out;
+}
+
+/**
+ * An admission policy of the lab that refuses what one of the lab's controllers creates when it
+ * runs: the controller's create fails in the cluster, where no apply shows it. Validating
+ * admission runs before the API server's AlreadyExists check, so even a create of something
+ * that already exists is refused.
+ */
+function admissionBlocksController(
+  objects: LocatedObject[],
+  runtime: readonly RuntimeObject[],
+): ObjectIssue[] {
+  const out: ObjectIssue[] = [];
+  for (const l of objects) {
+    if (l.object.kind !== "ValidatingAdmissionPolicy") continue;
+    const policy = KNOWN_POLICIES.find((p) => p.name === l.object.metadata?.name);
+    if (!policy) continue;
+    const refused = runtime.flatMap((r) => {
+      const why = policy.denies(r.object);
+      return why ? [{ r, why }] : [];
+    });
+    if (!refused.length) continue;
+    const { r, why } = refused[0]!;
+    const names = refused.map((x) => x.r.object.metadata?.name).join(", ");
+    out.push(
+      issue(
+        "error",
+        "admission-blocks-controller",
+        l,
+        `refuses what ${r.by} creates when it starts (${names}): ${why}, and admission runs before the AlreadyExists check, so ${r.consequence} [${policy.source}]`,
+        `leave the policy out of labs where ${r.by} creates those objects (ensureGatewayApiCrds does so where cloud-provider-kind manages Gateway API)`,
+      ),
+    );
+  }
   return out;
 }
 

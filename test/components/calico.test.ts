@@ -184,8 +184,9 @@ describe.skipIf(!sharedUpstreamPresent)("Calico over the real operator manifests
       }[];
     };
     const stage = (name: string) => lab.stages.find((s) => s.name === name)!;
+    // labs up applies every stage server-side, and lab.json says so.
     expect(stage("crds").serverSide).toBe(true);
-    expect(stage("cni").serverSide).toBe(false);
+    expect(stage("cni").serverSide).toBe(true);
     expect(stage("crds").gates).toContainEqual(expect.objectContaining({ kind: "crds-established" }));
     expect(stage("cni").gates).toContainEqual(
       expect.objectContaining({ kind: "condition", resource: "tigerastatus/calico", condition: "Available" }),

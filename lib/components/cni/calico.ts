@@ -121,8 +121,6 @@ export const calico = defineComponent({
   artifacts: () => [CALICO_CRDS, TIGERA_OPERATOR],
   kindConfig: () => ({ disableDefaultCNI: true }),
   clusterVariables: (o) => (o.dataplane === "BPF" ? [API_SERVER_ADDRESS] : []),
-  // 3 MB of CRDs: client-side apply would store each in an annotation, over the 256 KiB limit.
-  serverSideStages: ["crds"],
   gates: () => [
     {
       stage: "crds",

@@ -7,9 +7,9 @@ import { type BuildContext, defineComponent, type LabView } from "../component.t
 import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
 import {
   ensureGatewayApiCrds,
-  GATEWAY_API_PINS,
   GATEWAY_API_VERSION,
   gatewayApiCrdsGate,
+  gatewayApiPins,
 } from "./gateway-api-crds.ts";
 
 export const CILIUM_GATEWAY_CLASS = "cilium";
@@ -68,8 +68,7 @@ export const ciliumGateway = defineComponent({
     ...routeBackendFindings(lab, "northSouth.gateway", "Cilium's Gateway"),
   ],
   versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
-  artifacts: () => [...GATEWAY_API_PINS],
-  serverSideStages: ["crds"],
+  artifacts: (_o, lab) => gatewayApiPins(lab),
   gates: (_o, lab) => [
     gatewayApiCrdsGate(),
     {

@@ -7,9 +7,9 @@ import { CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
 import {
   ensureGatewayApiCrds,
-  GATEWAY_API_PINS,
   GATEWAY_API_VERSION,
   gatewayApiCrdsGate,
+  gatewayApiPins,
 } from "./gateway-api-crds.ts";
 
 /** cloud-provider-kind's GatewayClass (it creates the class itself when missing; labs writes the same). */
@@ -37,8 +37,7 @@ export const cloudProviderKindGateway = defineComponent({
     ...routeBackendFindings(lab, "northSouth.gateway", "cloud-provider-kind's Gateway"),
   ],
   versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
-  artifacts: () => [...GATEWAY_API_PINS],
-  serverSideStages: ["crds"],
+  artifacts: (_o, lab) => gatewayApiPins(lab),
   gates: (_o, lab) => [
     gatewayApiCrdsGate(),
     {

@@ -23,9 +23,9 @@ import {
 } from "./envoy-gateway-values.ts";
 import {
   ensureGatewayApiCrds,
-  GATEWAY_API_PINS,
   GATEWAY_API_VERSION,
   gatewayApiCrdsGate,
+  gatewayApiPins,
 } from "./gateway-api-crds.ts";
 
 /** The chart render Envoy Gateway needs (the artifact step renders it before synth). */
@@ -70,15 +70,13 @@ export const envoyGateway = defineComponent({
   }),
   rules: (_o, lab: LabView) => routeBackendFindings(lab, "northSouth.gateway", "Envoy Gateway"),
   versions: () => ({ "envoy-gateway": ENVOY_GATEWAY_VERSION, "gateway-api": GATEWAY_API_VERSION }),
-  artifacts: () => [ENVOY_GATEWAY_CHART, ...GATEWAY_API_PINS],
+  artifacts: (_o, lab) => [ENVOY_GATEWAY_CHART, ...gatewayApiPins(lab)],
   charts: () => [envoyGatewayRender()],
   // Envoy Gateway creates the Envoy Deployment itself: its image is in no manifest.
   images: () => [ENVOY_PROXY_IMAGE],
   kindConfig: (_o, lab) => ({
     extraPortMappings: [{ containerPort: ENVOY_GATEWAY_NODE_PORT, hostPort: lab.spec.hostPorts.gatewayHttp }],
   }),
-  // Envoy Gateway's CRDs and Gateway API's exceed the annotation size client-side apply needs.
-  serverSideStages: ["crds"],
   gates: (_o, lab) => [
     gatewayApiCrdsGate(),
     {

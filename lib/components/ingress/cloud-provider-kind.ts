@@ -5,9 +5,9 @@ import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent, type LabView } from "../component.ts";
 import {
   ensureGatewayApiCrds,
-  GATEWAY_API_PINS,
   GATEWAY_API_VERSION,
   gatewayApiCrdsGate,
+  gatewayApiPins,
 } from "../gateway/gateway-api-crds.ts";
 import { CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppIngress } from "./app-ingress.ts";
@@ -53,8 +53,7 @@ export const cloudProviderKindIngress = defineComponent({
   ],
   // It needs the Gateway API CRDs; the lab's pinned ones, so it does not install its own.
   versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
-  artifacts: () => [...GATEWAY_API_PINS],
-  serverSideStages: ["crds"],
+  artifacts: (_o, lab) => gatewayApiPins(lab),
   gates: () => [gatewayApiCrdsGate()],
   build: (ctx) => {
     ensureGatewayApiCrds(ctx);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RuntimeObject } from "../../validate/admission.ts";
 import { defineComponent, type LabView, type SideContainer } from "../component.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
 
@@ -10,12 +11,57 @@ export const CLOUD_PROVIDER_KIND_PROXY_IMAGE = "docker.io/envoyproxy/envoy:v1.33
 /** Label cloud-provider-kind puts on the containers it creates, valued with the cluster name. */
 export const CLOUD_PROVIDER_KIND_CLUSTER_LABEL = "io.x-k8s.cloud-provider-kind.cluster";
 
+/**
+ * The Gateway API CRDs cloud-provider-kind v0.11.1 embeds (pkg/gateway/crds/standard, bundle
+ * v1.5.0) and creates when its Gateway API controllers are on (pkg/gateway/crd_manager.go).
+ */
+export const CLOUD_PROVIDER_KIND_GATEWAY_API = {
+  bundleVersion: "v1.5.0",
+  crds: [
+    "backendtlspolicies",
+    "gatewayclasses",
+    "gateways",
+    "grpcroutes",
+    "httproutes",
+    "listenersets",
+    "referencegrants",
+    "tlsroutes",
+  ],
+} as const;
+
+function embeddedGatewayApiCrds(): RuntimeObject[] {
+  return CLOUD_PROVIDER_KIND_GATEWAY_API.crds.map((plural) => ({
+    by: `cloud-provider-kind ${CLOUD_PROVIDER_KIND_VERSION}`,
+    consequence:
+      "its controllers never start (controller.go stops on the failed create): no LoadBalancer addresses, no Ingress, no Gateway",
+    object: {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: {
+        name: `${plural}.gateway.networking.k8s.io`,
+        annotations: {
+          "gateway.networking.k8s.io/bundle-version": CLOUD_PROVIDER_KIND_GATEWAY_API.bundleVersion,
+          "gateway.networking.k8s.io/channel": "standard",
+        },
+      },
+      spec: { group: "gateway.networking.k8s.io" },
+    },
+  }));
+}
+
 /** The side container's name: one per lab. */
 export const cloudProviderKindContainer = (lab: LabView) => `${lab.clusterName}-cloud-provider-kind`;
 
 /** True when the lab uses cloud-provider-kind's Ingress or Gateway, which run inside the same process. */
-const servesIngressOrGateway = (lab: LabView) =>
+const servesIngressOrGateway = (lab: Pick<LabView, "selected">) =>
   lab.selected.ingress === "cloud-provider-kind" || lab.selected.gateway === "cloud-provider-kind";
+
+/**
+ * True when cloud-provider-kind runs its Gateway API controllers (`--gateway-channel=standard`):
+ * then it also creates the Gateway API CRDs it embeds when it starts (crd_manager.go).
+ */
+export const cloudProviderKindManagesGatewayApi = (lab: Pick<LabView, "selected">) =>
+  lab.selected.loadBalancer === "cloud-provider-kind" && servesIngressOrGateway(lab);
 
 /**
  * Arguments for cloud-provider-kind. Its Gateway API controller (which also serves its Ingress)
@@ -64,4 +110,5 @@ export const cloudProviderKind = defineComponent({
     },
   ],
   postCreate: (_o, lab) => allowLoadBalancingOnControlPlanes(lab),
+  runtimeObjects: (_o, lab) => (cloudProviderKindManagesGatewayApi(lab) ? embeddedGatewayApiCrds() : []),
 });
