@@ -6,6 +6,7 @@ import { type KubeVersion, parseNodeImageVersion } from "../model/kubernetes-ver
 import type { ComponentRef, LabSpec } from "../model/lab-spec.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { RuntimeObject } from "../validate/admission.ts";
+import { clusterGates } from "./cluster-gates.ts";
 import {
   clusterVersions,
   compatibilityFindings,
@@ -204,12 +205,17 @@ export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] =>
     collect(lab, (s) => s.component.artifacts?.(s.options, lab)),
     (a) => a.id,
   );
-/** Gates, once each: two components of a lab may wait for the same thing (the Gateway API CRDs). */
-export const gatesOf = (lab: ResolvedLab): Gate[] =>
-  dedupe(
+/**
+ * Gates, once each (two components of a lab may wait for the same thing, the Gateway API CRDs),
+ * then the gates every lab has (nodes Ready, CoreDNS Available).
+ */
+export function gatesOf(lab: ResolvedLab): Gate[] {
+  const own = dedupe(
     collect(lab, (s) => s.component.gates?.(s.options, lab)),
     (g) => JSON.stringify(g),
   );
+  return [...own, ...clusterGates(own)];
+}
 export const inspectionsOf = (lab: ResolvedLab): Inspection[] =>
   collect(lab, (s) => s.component.inspections?.(s.options, lab));
 export const sideContainersOf = (lab: ResolvedLab): SideContainer[] =>

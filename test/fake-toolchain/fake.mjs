@@ -20,6 +20,7 @@
  *   FAKE_ARCH                docker info Architecture (default x86_64)
  *   FAKE_DOCKER_OS           docker info OperatingSystem (default "Fake Linux"; "Docker Desktop" = a VM)
  *   FAKE_KIND_VERSION        kind version (default v0.32.0)
+ *   FAKE_DOCKER_MEM_GIB      docker info MemTotal in GiB (default 8)
  */
 import { createHash } from "node:crypto";
 import {
@@ -297,7 +298,7 @@ function docker() {
     return out(
       JSON.stringify({
         ServerVersion: "28.2.2",
-        MemTotal: 8 * 1024 ** 3,
+        MemTotal: Number(env.FAKE_DOCKER_MEM_GIB ?? 8) * 1024 ** 3,
         NCPU: 4,
         CgroupVersion: "2",
         OperatingSystem: env.FAKE_DOCKER_OS ?? "Fake Linux",

@@ -119,9 +119,19 @@ describe.concurrent("labs up: a new lab", { timeout: 120_000 }, () => {
     expect(timings.result).toBe("ok");
     const ids = timings.tasks.map((t) => t.id);
     expect(ids).toEqual(
-      expect.arrayContaining(["toolchain", "synth", "cluster", "stage:cni", "stage:apps", "gate:cni:0"]),
+      expect.arrayContaining([
+        "toolchain",
+        "doctor",
+        "synth",
+        "cluster",
+        "stage:cni",
+        "stage:apps",
+        "gate:cni:0",
+      ]),
     );
-    expect(timings.tasks.find((t) => t.id === "stage:crds")?.status).toBe("skipped");
+    // Nothing to apply in stage crds, but kube-proxy's gate waits there, before the CNI.
+    expect(timings.tasks.find((t) => t.id === "stage:crds")?.status).toBe("done");
+    expect(timings.tasks.find((t) => t.id === "gate:crds:0")?.status).toBe("done");
     for (const t of timings.tasks) expect(t.ms).toBeGreaterThanOrEqual(0);
 
     const log = readFileSync(join(fake.stateRoot, LAB, "logs", "commands.log"), "utf8");
@@ -152,7 +162,11 @@ describe.concurrent("labs up: a new lab", { timeout: 120_000 }, () => {
     await upWith(fake, spec, {
       progress: (e) => e.type === "note" && e.level === "warn" && warnings.push(e.message),
     });
-    expect(warnings).toEqual(["kind v0.27.0 found; labs is tested with v0.32.0"]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^kind: v0\.27\.0 at \S+; labs is tested with v0\.32\.0 \(fix: install kind v0\.32\.0/,
+      ),
+    ]);
   });
 
   it("retries an apply that fails only because the API is catching up (a CRD just created)", async () => {
@@ -259,6 +273,16 @@ describe.concurrent("labs up: failures", { timeout: 120_000 }, () => {
     expect(existsSync(join(fake.stateRoot, LAB, "diagnostics"))).toBe(false);
   });
 
+  it("runs the lab's doctor checks first and stops on a fail with its fix, before kind makes anything", async () => {
+    const fake = newFake({ FAKE_DOCKER_MEM_GIB: "1" });
+    const e = await thrown<UpFailed>(() => upWith(fake, spec));
+    expect(e.message).toBe(`${LAB} cannot run on this host: Docker memory: 1.0 GiB for 3 nodes`);
+    expect(e.fix).toMatch(/^give Docker more memory/);
+    expect(e.exitCode).toBe(3);
+    expect(fake.lines("kind").filter((l) => l.startsWith("kind create"))).toEqual([]);
+    expect(existsSync(join(fake.stateRoot, LAB, "diagnostics"))).toBe(false);
+  });
+
   it("names the command that installs kind when kind is missing and nobody can be asked", async () => {
     const fake = newFake();
     fake.removeTool("kind");
@@ -356,7 +380,7 @@ describe.concurrent("labs up: Ctrl-C", { timeout: 120_000 }, () => {
     controller.abort();
     await expect(run).rejects.toMatchObject({
       name: "Interrupted",
-      task: "gate: kindnet runs on every node",
+      task: "gate: kube-proxy (iptables mode) runs on every node",
       clusterExists: true,
     });
     // The hanging kubectl was told to stop (SIGTERM), not left running.
@@ -551,13 +575,14 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
     },
   );
 
-  it("offline with an empty cache, names what is missing before kind is asked for anything", async () => {
+  it("offline with an empty cache, names what is missing before kind is asked to make anything", async () => {
     const fake = newFake({ LABS_OFFLINE: "1" });
     const cpk = await catalogueLab(CPK);
     const e = await thrown(() => upWith(fake, cpk));
     expect(e.message).toMatch(/^offline and \d+ artifacts are not in the cache: gateway-api\//);
     expect(e.fix).toMatch(/labs prefetch kindnet-cloud-provider-kind/);
-    expect(fake.calls("kind").filter((c) => c.args[0] !== "version")).toEqual([]);
+    // Only read: the doctor's list of clusters.
+    expect(fake.lines("kind").filter((l) => l !== "kind version" && l !== "kind get clusters")).toEqual([]);
   });
 
   it("--preload pulls each image of the lock once before the cluster and loads them after it", async () => {

@@ -48,7 +48,10 @@ export interface DoctorFacts {
 export interface GatherOptions {
   /** The state root, to find the host ports of running labs. */
   stateRoot: string;
-  /** Read the host's kernel, inotify and cgroup files (Linux). @default process.platform === "linux" */
+  /**
+   * Read the host's kernel, inotify and cgroup files. @default on Linux when the Docker engine is
+   * this machine's (DOCKER_HOST unset or a unix socket): a remote engine's nodes run on its kernel.
+   */
   readHost?: boolean;
 }
 
@@ -58,7 +61,7 @@ export async function gatherFacts(
   opts: GatherOptions,
 ): Promise<DoctorFacts> {
   const platform = process.platform;
-  const readHost = opts.readHost ?? platform === "linux";
+  const readHost = opts.readHost ?? (platform === "linux" && engineIsLocal(tc.env));
   const docker = await probeDocker(tc);
   const tools = {
     kind: await toolFact(tc, "kind", () => kindVersion(tc)),
@@ -86,6 +89,12 @@ export async function gatherFacts(
     lab,
     ports: lab ? await portFacts(lab, clusters, opts.stateRoot) : [],
   };
+}
+
+/** The Docker engine runs on this machine, as far as the environment tells (docker contexts aside). */
+export function engineIsLocal(env: NodeJS.ProcessEnv): boolean {
+  const host = env.DOCKER_HOST;
+  return !host || host.startsWith("unix://");
 }
 
 async function toolFact(
