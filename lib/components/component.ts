@@ -176,9 +176,16 @@ export interface SideContainer {
   argsIfDockerInVm?: string[];
   /**
    * Label key the container puts on the containers it creates, valued with the cluster name.
-   * The runtime removes what still carries `<key>=<cluster>` after stopping it.
+   * The runtime removes what still carries `<key>=<cluster>` once the lab's cluster is gone.
    */
   createsContainersLabelled?: string;
+  /**
+   * One instance serves every kind cluster on the Docker host, whatever lab started it (e.g.
+   * cloud-provider-kind). The runtime shares one container among the running labs that declare
+   * it with the same image and arguments, refuses a lab that would put a kind cluster in its
+   * reach that must not be, and stops it with its last lab. `why` says what makes it host-wide.
+   */
+  hostWide?: { why: string };
 }
 
 /**

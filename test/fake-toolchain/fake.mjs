@@ -330,11 +330,21 @@ function docker() {
   }
   if (a[0] === "ps") {
     const filter = flag(a, "--filter");
-    const [, label, value] = /^label=([^=]+)=(.*)$/.exec(filter ?? "") ?? [];
-    const names = Object.entries(readContainers())
-      .filter(([, c]) => !label || c.labels[label] === value)
-      .map(([n]) => n);
-    return out(names.join("\n"));
+    // label=key=value, or label=key (any value)
+    const [, label, value] = /^label=([^=]+)(?:=(.*))?$/.exec(filter ?? "") ?? [];
+    const format = flag(a, "--format");
+    const rows = Object.entries(readContainers())
+      .filter(([, c]) => !label || (value === undefined ? label in c.labels : c.labels[label] === value))
+      .map(([n, c]) =>
+        !format || format === "{{.Names}}"
+          ? n
+          : format
+              .replaceAll("{{.Names}}", n)
+              .replaceAll("{{.Image}}", c.image)
+              .replaceAll("{{.State}}", c.running ? "running" : "exited")
+              .replace(/\{\{\.Label "([^"]+)"\}\}/g, (_, k) => c.labels[k] ?? ""),
+      );
+    return out(rows.join("\n"));
   }
   if (a[0] === "image" && a[1] === "inspect") {
     const image = a[a.length - 1];

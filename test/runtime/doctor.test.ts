@@ -50,6 +50,7 @@ const lab = (over: Partial<NonNullable<DoctorFacts["lab"]>> = {}): NonNullable<D
   hostPorts: [],
   loadBalancerRanges: [],
   needs: { ipvs: false, nftables: true, bpf: false, helm: false },
+  hostWide: [],
   ...over,
 });
 /** A healthy Linux host; each test changes one fact. */

@@ -448,10 +448,10 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
 }, () => {
   const CPK = "kindnet-cloud-provider-kind";
   const CPK_CLUSTER = `labs-${CPK}`;
-  const CPK_CONTAINER = `${CPK_CLUSTER}-cloud-provider-kind`;
+  const CPK_CONTAINER = "labs-cloud-provider-kind";
 
   it.skipIf(noMirror)(
-    "starts cloud-provider-kind before the platform stage and runs the post-create step once",
+    "starts cloud-provider-kind, labs' one shared instance, before the platform stage, and keeps it on the next up",
     async () => {
       const fake = newFake();
       const cpk = await catalogueLab(CPK);
@@ -460,7 +460,7 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
       const run = indexOf(
         lines,
         new RegExp(
-          `^docker run --detach --name ${CPK_CONTAINER} --network kind --label io\\.labs\\.lab=${CPK} --label io\\.labs\\.cluster=${CPK_CLUSTER} --restart unless-stopped --volume /var/run/docker\\.sock:/var/run/docker\\.sock registry\\.k8s\\.io/cloud-provider-kind/cloud-controller-manager:v0\\.11\\.1 `,
+          `^docker run --detach --name ${CPK_CONTAINER} --network kind --label io\\.labs\\.host-wide=${CPK_CONTAINER} --restart unless-stopped --volume /var/run/docker\\.sock:/var/run/docker\\.sock registry\\.k8s\\.io/cloud-provider-kind/cloud-controller-manager:v0\\.11\\.1 `,
         ),
       );
       const crdsGate = lines.findIndex((l) => /wait --for condition=Established/.test(l));
@@ -471,19 +471,15 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
         "--enable-lb-port-mapping",
       );
 
-      // Single node: kubeadm's exclusion label goes, right after create, before any stage.
-      const label = indexOf(
-        lines,
-        /kubectl --kubeconfig \S+ label nodes --all node\.kubernetes\.io\/exclude-from-external-load-balancers-$/,
-      );
-      expect(label).toBeGreaterThan(indexOf(lines, /^kind create cluster/));
-      expect(label).toBeLessThan(indexOf(lines, /kubectl .* apply /));
-      expect(stateFile<ClusterMarker>(fake, CPK, "cluster.json").postCreateDone).toBe(true);
+      // Single node: kind removes kubeadm's exclusion label itself; labs runs no step for it.
+      expect(lines.some((l) => / label nodes /.test(l))).toBe(false);
 
       fake.clearLog();
-      await upWith(fake, cpk, { mirror: MIRROR });
-      expect(fake.lines().some((l) => / label nodes /.test(l))).toBe(false);
+      const again = await upWith(fake, cpk, { mirror: MIRROR });
       expect(fake.lines("docker").some((l) => l.startsWith("docker run"))).toBe(false);
+      expect(again.timings.find((t) => t.id === "side-containers:before-platform")?.detail).toBe(
+        `${CPK_CONTAINER} shared`,
+      );
     },
   );
 
@@ -517,31 +513,49 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
     expect(run.args.at(-1)).toBe("--enable-lb-port-mapping");
   });
 
+  /** A load-balancer container cloud-provider-kind made for `cluster`. */
+  function loadBalancerOf(fake: Fake, name: string, cluster: string) {
+    const containers = fake.containers();
+    containers[name] = {
+      image: "docker.io/envoyproxy/envoy:v1.33.2",
+      args: [],
+      labels: { "io.x-k8s.cloud-provider-kind.cluster": cluster },
+    };
+    writeFileSync(join(fake.world, "containers.json"), JSON.stringify(containers));
+  }
+
   it.skipIf(noMirror)(
-    "down removes the side container and the containers it created for the cluster",
+    "down stops its last lab's cloud-provider-kind with SIGTERM before deleting the cluster, then sweeps that cluster's load balancers",
     async () => {
       const fake = newFake();
       await upWith(fake, await catalogueLab(CPK), { mirror: MIRROR });
-      const containers = fake.containers();
-      containers[`${CPK_CLUSTER}-lb-echo`] = {
-        image: "docker.io/envoyproxy/envoy:v1.33.2",
-        args: [],
-        labels: { "io.x-k8s.cloud-provider-kind.cluster": CPK_CLUSTER },
-      };
-      containers["other-lb"] = {
-        image: "docker.io/envoyproxy/envoy:v1.33.2",
-        args: [],
-        labels: { "io.x-k8s.cloud-provider-kind.cluster": "someone-else" },
-      };
-      writeFileSync(join(fake.world, "containers.json"), JSON.stringify(containers));
+      loadBalancerOf(fake, `${CPK_CLUSTER}-lb-echo`, CPK_CLUSTER);
       fake.clearLog();
       const r = await down(CPK, { env: fake.env });
       expect(r.sideContainers).toEqual([CPK_CONTAINER, `${CPK_CLUSTER}-lb-echo`]);
-      // SIGTERM first, so cloud-provider-kind can remove its own load balancers; then rm.
-      const docker = fake.lines("docker");
-      const stop = docker.indexOf(`docker stop --time 30 ${CPK_CONTAINER}`);
+      // SIGTERM first, while the cluster answers, so it can remove its own load balancers.
+      const lines = fake.lines();
+      const stop = lines.indexOf(`docker stop --time 30 ${CPK_CONTAINER}`);
       expect(stop).toBeGreaterThanOrEqual(0);
-      expect(docker.indexOf(`docker rm --force ${CPK_CONTAINER}`)).toBeGreaterThan(stop);
+      expect(lines.indexOf(`docker rm --force ${CPK_CONTAINER}`)).toBeGreaterThan(stop);
+      expect(indexOf(lines, /^kind delete cluster/)).toBeGreaterThan(stop);
+      expect(Object.keys(fake.containers())).toEqual([]);
+    },
+  );
+
+  it.skipIf(noMirror)(
+    "down never removes another cluster's containers: no SIGTERM cleanup when cloud-provider-kind made some for a cluster that is not the lab's",
+    async () => {
+      const fake = newFake();
+      await upWith(fake, await catalogueLab(CPK), { mirror: MIRROR });
+      loadBalancerOf(fake, `${CPK_CLUSTER}-lb-echo`, CPK_CLUSTER);
+      // A kind cluster that appeared later, which it also served (controller.go lists every cluster).
+      loadBalancerOf(fake, "other-lb", "someone-else");
+      fake.clearLog();
+      const r = await down(CPK, { env: fake.env });
+      expect(r.sideContainers).toEqual([CPK_CONTAINER, `${CPK_CLUSTER}-lb-echo`]);
+      // Its SIGTERM cleanup deletes every container it labelled, for any cluster: removed without it.
+      expect(fake.lines("docker").some((l) => l.startsWith("docker stop"))).toBe(false);
       expect(Object.keys(fake.containers())).toEqual(["other-lb"]);
     },
   );

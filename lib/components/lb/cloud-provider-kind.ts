@@ -49,8 +49,15 @@ function embeddedGatewayApiCrds(): RuntimeObject[] {
   }));
 }
 
-/** The side container's name: one per lab. */
-export const cloudProviderKindContainer = (lab: LabView) => `${lab.clusterName}-cloud-provider-kind`;
+/**
+ * The side container's name: one per Docker host, shared by the labs that run it. cloud-provider-kind
+ * v0.11.1 acts on every kind cluster of the host: its controller lists them all every 30 s and
+ * starts a cloud provider for each (pkg/controller/controller.go Run), and when it stops it deletes
+ * every container carrying its cluster label, for any cluster (cleanup, ListByLabel of the bare
+ * key). It has no flag to limit it to one cluster. Two instances would fight over every cluster's
+ * load balancers, and stopping one would delete the other's.
+ */
+export const CLOUD_PROVIDER_KIND_CONTAINER = "labs-cloud-provider-kind";
 
 /** True when the lab uses cloud-provider-kind's Ingress or Gateway, which run inside the same process. */
 const servesIngressOrGateway = (lab: Pick<LabView, "selected">) =>
@@ -95,18 +102,22 @@ export const cloudProviderKind = defineComponent({
   images: () => [CLOUD_PROVIDER_KIND_PROXY_IMAGE],
   sideContainers: (_o, lab): SideContainer[] => [
     {
-      name: cloudProviderKindContainer(lab),
+      name: CLOUD_PROVIDER_KIND_CONTAINER,
       image: CLOUD_PROVIDER_KIND_IMAGE,
       args: cloudProviderKindArgs(lab),
       dockerSocket: true,
       network: "kind",
       // Gateways and LoadBalancer Services get their address from it: their gates need it running.
-      // Starting after the crds stage also means it finds the lab's pinned Gateway API CRDs and
-      // does not install its own.
+      // Starting after the crds stage also means it finds the lab's pinned Gateway API CRDs. (An
+      // instance another lab already runs finds the new cluster within 30 s and may create its
+      // v1.5.0 CRDs first; the crds stage's server-side apply then takes them over at v1.6.1.)
       startBefore: "platform",
       // In a container it cannot detect Docker Desktop, so labs asks for port mapping there.
       argsIfDockerInVm: ["--enable-lb-port-mapping"],
       createsContainersLabelled: CLOUD_PROVIDER_KIND_CLUSTER_LABEL,
+      hostWide: {
+        why: "cloud-provider-kind manages every kind cluster on the Docker host, and its shutdown deletes every load balancer it made, for any cluster",
+      },
     },
   ],
   postCreate: (_o, lab) => allowLoadBalancingOnControlPlanes(lab),

@@ -4,7 +4,14 @@
  * `docker info`, `--version`s) and tries to bind ports; the judging is pure (checks.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { type DockerProbe, kindNetworkSubnets, probeDocker } from "../docker.ts";
+import {
+  type DockerProbe,
+  HOST_WIDE_LABEL,
+  kindNetworkSubnets,
+  listContainers,
+  probeDocker,
+} from "../docker.ts";
+import { type HostWideContainer, type RunningLab, runningLabs } from "../host-wide.ts";
 import { kindClusters, kindVersion } from "../kind.ts";
 import { kubectlVersion } from "../kubectl.ts";
 import { type BindResult, clashesWithLabs, tryBind } from "../ports.ts";
@@ -43,6 +50,8 @@ export interface DoctorFacts {
   cgroup: { engine?: string; hostV2?: boolean };
   lab?: LabNeeds;
   ports: PortFact[];
+  /** What shares the Docker host with a lab: kind clusters, running labs, host-wide containers. */
+  host?: { clusters: string[]; running: RunningLab[]; containers: HostWideContainer[] };
 }
 
 export interface GatherOptions {
@@ -88,7 +97,20 @@ export async function gatherFacts(
     },
     lab,
     ports: lab ? await portFacts(lab, clusters, opts.stateRoot) : [],
+    host:
+      docker.state === "ok" && tools.kind.found ? await hostFacts(tc, clusters, opts.stateRoot) : undefined,
   };
+}
+
+/** Kind clusters, running labs and every container labs started host-wide or of such an image. */
+async function hostFacts(tc: Toolchain, clusters: string[], root: string): Promise<DoctorFacts["host"]> {
+  const containers = (await listContainers(tc, [HOST_WIDE_LABEL])).map((c) => ({
+    name: c.name,
+    image: c.image,
+    running: c.running,
+    labsName: c.labels[HOST_WIDE_LABEL] ?? "",
+  }));
+  return { clusters, running: runningLabs(root, clusters), containers };
 }
 
 /** The Docker engine runs on this machine, as far as the environment tells (docker contexts aside). */
