@@ -70,6 +70,9 @@ function dataplaneInspection(dataplane: CalicoDataplane): Inspection {
       title: "Calico's nftables table",
       on: "control-plane",
       command: ["nft", "list", "tables"],
+      // Not "no iptables at all": kind's node entrypoint keeps Docker's DNS DNAT/SNAT rules in
+      // iptables (DOCKER_OUTPUT, DOCKER_POSTROUTING; enable_network_magic in
+      // images/base/files/usr/local/bin/entrypoint@v0.32.0), whatever the dataplane.
       explains:
         "In nftables mode Felix writes policy and NAT into its own `calico` table, next to kube-proxy's.",
       expectContains: "calico",
