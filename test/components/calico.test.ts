@@ -198,6 +198,20 @@ describe.skipIf(!sharedUpstreamPresent)("Calico over the real operator manifests
 });
 
 describe("Calico's rules", () => {
+  it("warns that its default pool 192.168.0.0/16 overlaps many LANs, naming the option to change (#10)", () => {
+    const warnings = checkLab(spec("Iptables")).findings.filter((f) => f.level === "warning");
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        path: "podSubnet",
+        message: expect.stringMatching(
+          /^podSubnet 192\.168\.0\.0\/16 overlaps 192\.168\.0\.0\/16 \(Calico's default pool\), where many home and office LANs are/,
+        ),
+        fix: 'set podSubnet to a range clear of your LAN, e.g. "10.244.0.0/16" (kind\'s default)',
+      }),
+    ]);
+    expect(checkLab(spec("Iptables", { podSubnet: "10.244.0.0/16" })).findings).toEqual([]);
+  });
+
   it("refuses the eBPF dataplane next to kube-proxy", () => {
     expect(errors("BPF", { kubeProxyMode: "iptables" })).toEqual([
       expect.stringMatching(

@@ -1,5 +1,6 @@
 import { ApiObject } from "cdk8s";
 import { z } from "zod";
+import { overlaps, parseCidr } from "../../model/cidr.ts";
 import { LabError } from "../../model/errors.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
@@ -50,6 +51,30 @@ function dataplaneRules(dataplane: CalicoDataplane, lab: LabView): Finding[] {
     ];
   }
   return [];
+}
+
+/** Calico's own default pool (custom-resources.yaml@v3.32.1); home and office LANs often sit in it. */
+export const CALICO_DEFAULT_POOL = "192.168.0.0/16";
+
+/**
+ * A pod network over 192.168.0.0/16 hides every LAN in that range from the pods: their packets
+ * to such an address stay in the pod network. Only a warning, since it matters only when this
+ * machine's LAN is in the range (`labs doctor` compares the host's routes).
+ */
+function poolRules(lab: LabView): Finding[] {
+  const pool = parseCidr(CALICO_DEFAULT_POOL)!;
+  const clash = lab.spec.podSubnet
+    .split(",")
+    .map((c) => parseCidr(c.trim()))
+    .some((c) => c && c.family === pool.family && overlaps(c, pool));
+  if (!clash) return [];
+  return [
+    warning(
+      "podSubnet",
+      `podSubnet ${lab.spec.podSubnet} overlaps ${CALICO_DEFAULT_POOL} (Calico's default pool), where many home and office LANs are: if this machine's LAN is there, pods cannot reach hosts on it (\`labs doctor ${lab.spec.name}\` checks this host's routes)`,
+      'set podSubnet to a range clear of your LAN, e.g. "10.244.0.0/16" (kind\'s default)',
+    ),
+  ];
 }
 
 function dataplaneInspection(dataplane: CalicoDataplane): Inspection {
@@ -119,7 +144,7 @@ export const calico = defineComponent({
         }
       : {}),
   }),
-  rules: (o, lab) => [...ipv4Only(lab, "Calico"), ...dataplaneRules(o.dataplane, lab)],
+  rules: (o, lab) => [...ipv4Only(lab, "Calico"), ...dataplaneRules(o.dataplane, lab), ...poolRules(lab)],
   versions: () => ({ calico: CALICO_VERSION }),
   artifacts: () => [CALICO_CRDS, TIGERA_OPERATOR],
   kindConfig: () => ({ disableDefaultCNI: true }),

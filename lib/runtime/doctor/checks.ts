@@ -262,6 +262,33 @@ function networkChecks(f: DoctorFacts): DoctorCheck[] {
         `pods ${f.lab.podSubnet} and services ${f.lab.serviceSubnet} are clear of ${source}`,
       ),
     );
+  // A route of this host inside the pod or service network: pods cannot reach those addresses
+  // (the nodes route them into the cluster). The kind network is compared above.
+  for (const route of f.routes ?? []) {
+    const dest = parseCidr(route.destination);
+    if (!dest || subnets.includes(route.destination)) continue;
+    for (const [what, text] of [
+      ["pod subnet", f.lab.podSubnet],
+      ["service subnet", f.lab.serviceSubnet],
+    ] as const) {
+      const hit = text
+        .split(",")
+        .map((p) => p.trim())
+        .find((p) => {
+          const c = parseCidr(p);
+          return c && c.family === dest.family && overlaps(c, dest);
+        });
+      if (hit)
+        out.push(
+          warn(
+            `route-${route.destination}`,
+            "this host's routes vs the lab's addresses",
+            `${what} ${hit} overlaps this host's route to ${route.destination} (${route.device}): pods cannot reach addresses there`,
+            `choose another ${what === "pod subnet" ? "podSubnet" : "serviceSubnet"} for the lab, clear of ${route.destination}`,
+          ),
+        );
+    }
+  }
   for (const range of f.lab.loadBalancerRanges) {
     const pool = checkPoolInNetwork(range, subnets);
     if (pool.ok) out.push(ok("lb-pool", "load balancer pool", `${range} lies inside ${pool.subnet}`));

@@ -42,6 +42,8 @@ export interface DoctorFacts {
   tools: Record<"kind" | "kubectl" | "helm", ToolFact>;
   /** Linux only: /proc/sys/fs/inotify. */
   inotify?: { maxUserWatches?: number; maxUserInstances?: number };
+  /** Linux only: this host's IPv4 routes (not the default one), from /proc/net/route. */
+  routes?: HostRoute[];
   /** Undefined when Docker could not be asked. */
   kindNetwork?: { exists: boolean; subnets: string[] };
   /** Linux only. */
@@ -90,6 +92,7 @@ export async function gatherFacts(
     tools,
     kindNetwork,
     inotify: readHost ? readInotify() : undefined,
+    routes: readHost ? readRoutes() : undefined,
     kernel: readHost ? readKernelFacts() : undefined,
     cgroup: {
       engine: docker.state === "ok" ? docker.info.cgroupVersion : undefined,
@@ -136,6 +139,37 @@ async function toolFact(
 async function helmVersionOf(tc: Toolchain): Promise<string | undefined> {
   const r = await tc.run("helm", ["version", "--template", "{{.Version}}"], { timeoutMs: 20_000 });
   return r.ok ? r.stdout.trim() : undefined;
+}
+
+export interface HostRoute {
+  /** e.g. `192.168.1.0/24` */
+  destination: string;
+  device: string;
+}
+
+/**
+ * IPv4 routes of this host: /proc/net/route gives destination and mask as little-endian hex.
+ * The default route (0.0.0.0/0) is left out: it overlaps everything and says nothing.
+ */
+export function readRoutes(file = "/proc/net/route"): HostRoute[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const ip = (hex: string) => {
+    const n = Number.parseInt(hex, 16);
+    return [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>> 24) & 255].join(".");
+  };
+  const prefix = (hex: string) => Number.parseInt(hex, 16).toString(2).replace(/0/g, "").length;
+  return text
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 8 && /^[0-9A-F]{8}$/i.test(f[1]!) && /^[0-9A-F]{8}$/i.test(f[7]!))
+    .map((f) => ({ destination: `${ip(f[1]!)}/${prefix(f[7]!)}`, device: f[0]! }))
+    .filter((r) => !r.destination.endsWith("/0"));
 }
 
 export function readInotify(dir = "/proc/sys/fs/inotify"): DoctorFacts["inotify"] {
