@@ -80,13 +80,15 @@ function matches(pattern, text) {
 }
 
 function hang() {
-  writeFileSync(join(STATE, "hang.pid"), String(process.pid));
   const stop = (signal) => {
     writeFileSync(join(STATE, "hang.terminated"), signal);
     process.exit(143);
   };
+  // Handlers first: a test signals as soon as hang.pid appears (on a loaded machine the signal
+  // could otherwise land before them and kill the fake without a trace).
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  writeFileSync(join(STATE, "hang.pid"), String(process.pid));
   setInterval(() => {}, 60_000);
 }
 
