@@ -1,0 +1,50 @@
+/**
+ * Deliberately broken labs on the real control plane: each must fail in the stage that holds
+ * the defect, naming the object and what the API server (or the scheduler) said. The fake
+ * toolchain "applied" every one of these without a word.
+ */
+import { rmSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { findLabs } from "../../lib/catalogue.ts";
+import { BROKEN_LABS } from "./broken-labs.ts";
+import { LabCluster, LabFailure, type PreparedHarnessLab, prepareHarnessLab } from "./lab-cluster.ts";
+import { harnessOptions, notAtHand, unavailable } from "./suite.ts";
+
+if (unavailable) console.log(`skipping the broken labs on a real control plane: ${unavailable}`);
+
+describe.skipIf(!!unavailable)("deliberately broken labs fail on a real control plane", () => {
+  let cluster: LabCluster | undefined;
+  let prepared: PreparedHarnessLab | undefined;
+  afterEach(async () => {
+    await cluster?.stop();
+    if (prepared) rmSync(prepared.root, { recursive: true, force: true });
+    cluster = undefined;
+    prepared = undefined;
+  });
+
+  for (const broken of BROKEN_LABS) {
+    it(`${broken.title}: fails in stage ${broken.stage}, naming the object`, async (ctx) => {
+      const out: string[] = [];
+      const opts = harnessOptions((l) => out.push(l));
+      const [entry] = await findLabs([broken.base]);
+      try {
+        prepared = await prepareHarnessLab(entry!.spec, opts);
+      } catch (e) {
+        ctx.skip(`base lab ${broken.base}'s upstream files are not at hand offline: ${notAtHand(e)}`);
+      }
+      broken.breakIt(prepared!);
+      cluster = await LabCluster.start(prepared!, opts);
+      const error = await cluster.applyStages().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      console.log(
+        `${broken.id} (${broken.base} + ${broken.title}): ${error instanceof Error ? error.message : "applied without an error"}`,
+      );
+      expect(error, "the broken lab applied cleanly").toBeInstanceOf(LabFailure);
+      const failure = error as LabFailure;
+      expect(failure.stage).toBe(broken.stage);
+      for (const pattern of broken.expect) expect(failure.message).toMatch(pattern);
+    });
+  }
+});

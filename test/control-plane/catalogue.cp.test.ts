@@ -1,0 +1,131 @@
+/**
+ * Every catalogue lab on a real control plane (etcd, kube-apiserver, controller-manager and
+ * scheduler of Kubernetes v1.36.1; kwok for the kubelets): synthesized, its stages applied in
+ * order by the runtime's own apply code with real kubectl, twice; its gates run where this
+ * control plane can decide them; every pod it creates scheduled; `labs status` and `labs down`
+ * run against it. What cannot be checked without a cluster is listed, never passed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalogue } from "../../lib/catalogue.ts";
+import { gateLabel } from "../../lib/runtime/gates.ts";
+import { isNodeReady } from "../../lib/runtime/kubectl.ts";
+import { LabCluster, LabFailure, type PreparedHarnessLab, prepareHarnessLab } from "./lab-cluster.ts";
+import { harnessOptions, notAtHand, sharedUpstreamPresent, unavailable } from "./suite.ts";
+
+const entries = await loadCatalogue();
+const missing =
+  unavailable ??
+  (sharedUpstreamPresent
+    ? undefined
+    : "../shared/upstream is absent (the catalogue's pinned upstream files, used offline)");
+if (missing) console.log(`skipping the catalogue on a real control plane: ${missing}`);
+
+describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
+  const applied: string[] = [];
+  const notApplied: string[] = [];
+  const versions = new Set<string>();
+  afterAll(() => {
+    console.log(
+      [
+        `control plane: kube-apiserver ${[...versions].join(", ") || "(none started)"} (etcd v3.6.8, kube-controller-manager, kube-scheduler; kwok v0.8.0 for the kubelets)`,
+        `labs applied: ${applied.join(", ") || "none"}`,
+        ...(notApplied.length ? [`labs not applied: ${notApplied.join("; ")}`] : []),
+      ].join("\n"),
+    );
+  });
+
+  for (const { spec } of entries) {
+    describe(spec.name, () => {
+      const out: string[] = [];
+      let prepared: PreparedHarnessLab | undefined;
+      let cluster: LabCluster | undefined;
+      let skip: string | undefined;
+      let failure: string | undefined;
+
+      beforeAll(async () => {
+        const opts = harnessOptions((l) => out.push(l));
+        try {
+          prepared = await prepareHarnessLab(spec, opts);
+        } catch (e) {
+          skip = `its upstream files are not at hand offline: ${notAtHand(e)}`;
+          notApplied.push(`${spec.name} (${skip})`);
+          return;
+        }
+        cluster = await LabCluster.start(prepared, opts);
+        const version = await cluster.cp.version();
+        versions.add(version);
+        out.unshift(`${spec.name} on kube-apiserver ${version}:`);
+      }, 600_000);
+
+      afterAll(async () => {
+        await cluster?.stop();
+        if (!cluster && prepared)
+          await import("node:fs").then((fs) => fs.rmSync(prepared!.root, { recursive: true, force: true }));
+        if (cluster) {
+          for (const g of cluster.gates)
+            out.push(
+              g.check.mode === "not-checkable"
+                ? `  not checkable without a cluster: ${gateLabel(g.check.gate)}: ${g.check.reason}`
+                : g.check.mode === "scheduled"
+                  ? `  gate passed as far as scheduling goes: ${gateLabel(g.check.gate)} (readiness reported by kwok; no container ran)`
+                  : `  gate passed: ${gateLabel(g.check.gate)}`,
+            );
+          for (const n of cluster.notices) out.push(`  not checkable without a cluster: ${n}`);
+        }
+        if (skip) out.push(`${spec.name}: not applied: ${skip}`);
+        console.log(out.join("\n"));
+      });
+
+      it("applies every stage in order, server-side with the runtime's apply, and passes the gates this control plane decides", async (ctx) => {
+        if (skip) ctx.skip(skip);
+        try {
+          await cluster!.applyStages();
+          applied.push(spec.name);
+        } catch (e) {
+          failure = e instanceof LabFailure ? e.message : String(e);
+          notApplied.push(`${spec.name} (${failure})`);
+          out.push(`  FAILED: ${failure}`);
+          throw e;
+        }
+      });
+
+      it("applies a second time without changing anything or conflicting with any field manager", async (ctx) => {
+        if (skip) ctx.skip(skip);
+        if (failure) ctx.skip(`the stages did not apply: ${failure}`);
+        const { changed, conflicts } = await cluster!.reapply();
+        expect(conflicts, "conflicts on a second apply (dry run without --force-conflicts)").toEqual([]);
+        expect(changed, "objects the second apply changed").toEqual([]);
+      });
+
+      it("schedules every pod the lab creates, and every workload has all its pods", async (ctx) => {
+        if (skip) ctx.skip(skip);
+        if (failure) ctx.skip(`the stages did not apply: ${failure}`);
+        expect(await cluster!.unscheduledPods()).toEqual([]);
+        expect(await cluster!.incompleteWorkloads()).toEqual([]);
+        const byNode = await cluster!.podsByNode();
+        out.push(`  pods by node: ${[...byNode].map(([node, pods]) => `${node} ${pods.length}`).join(", ")}`);
+      });
+
+      it("labs status lists it with its nodes; labs down removes it and stops its API server", async (ctx) => {
+        if (skip) ctx.skip(skip);
+        const c = cluster!;
+        const status = await c.status();
+        const mine = status.labs.find((l) => l.lab === spec.name);
+        expect(mine, JSON.stringify(status)).toBeDefined();
+        const nodes = await c.kubectl.getJson<{ items: Parameters<typeof isNodeReady>[0][] }>(["nodes"]);
+        expect(mine!.nodes).toEqual(
+          nodes!.items.map((n) => ({ name: n.metadata.name, ready: isNodeReady(n) })),
+        );
+        expect(mine!.nodes!.every((n) => n.ready)).toBe(true);
+        const result = await c.down();
+        expect(result.action).toBe("deleted");
+        expect(await c.cp.get("/readyz")).toBe("");
+        expect((await c.status()).labs).toEqual([]);
+        expect(c.lab.state.readMarker()).toBeUndefined();
+        out.push(
+          `  labs status: ${mine!.nodes!.map((n) => `${n.name}${n.ready ? "" : " (not ready)"}`).join(", ")}; labs down: ${result.action}`,
+        );
+      });
+    });
+  }
+});
