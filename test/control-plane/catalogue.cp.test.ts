@@ -29,7 +29,7 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
       [
         `control plane: kube-apiserver ${[...versions].join(", ") || "(none started)"} (etcd v3.6.8, kube-controller-manager, kube-scheduler; kwok v0.8.0 for the kubelets)`,
         `labs applied: ${applied.join(", ") || "none"}`,
-        ...(notApplied.length ? [`labs not applied: ${notApplied.join("; ")}`] : []),
+        ...notApplied.map((l) => `lab not applied: ${l}`),
       ].join("\n"),
     );
   });
@@ -83,7 +83,7 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
           applied.push(spec.name);
         } catch (e) {
           failure = e instanceof LabFailure ? e.message : String(e);
-          notApplied.push(`${spec.name} (${failure})`);
+          notApplied.push(`${spec.name} (${failure.length > 200 ? `${failure.slice(0, 200)}…` : failure})`);
           out.push(`  FAILED: ${failure}`);
           throw e;
         }

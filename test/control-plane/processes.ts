@@ -52,7 +52,7 @@ export function start(
 }
 
 /** SIGTERM to the group, SIGKILL after `graceMs`; resolves once the leader has exited. */
-export async function stop(proc: Proc, graceMs = 5_000): Promise<void> {
+export async function stop(proc: Proc, graceMs = 3_000): Promise<void> {
   if (!proc.exited) {
     const gone = new Promise<void>((resolve) => proc.child.once("exit", () => resolve()));
     killGroup(proc.pid, "SIGTERM");

@@ -33,11 +33,11 @@ function alive(pid) {
   }
 }
 
-async function stopGroups(pids) {
-  for (const pid of pids) if (alive(pid)) process.kill(-pid, "SIGTERM");
-  const deadline = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+/** `kind delete cluster` removes the node containers with `docker rm -f`: SIGKILL, no grace. */
+async function killGroups(pids) {
   for (const pid of pids) if (alive(pid)) process.kill(-pid, "SIGKILL");
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function kind() {
@@ -53,7 +53,7 @@ async function kind() {
     process.stderr.write(`Deleting cluster "${name}" ...\n`);
     const cluster = state.clusters[name];
     if (cluster) {
-      await stopGroups(cluster.pids);
+      await killGroups(cluster.pids);
       delete state.clusters[name];
       writeFileSync(file, JSON.stringify(state, null, 2));
     }
