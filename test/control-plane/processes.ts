@@ -21,10 +21,18 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  // Synchronous: an 'exit' listener cannot wait, so every group left gets SIGKILL at once.
-  process.on("exit", () => {
+  const killAll = () => {
     for (const p of live) killGroup(p.pid, "SIGKILL");
-  });
+  };
+  // Synchronous: an 'exit' listener cannot wait, so every group left gets SIGKILL at once.
+  process.on("exit", killAll);
+  // A test runner stopping its worker with a signal skips 'exit': kill, then die of the same signal.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 export function start(
