@@ -5,6 +5,7 @@
  * control plane can decide them; every pod it creates scheduled; `labs status` and `labs down`
  * run against it. What cannot be checked without a cluster is listed, never passed.
  */
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalogue } from "../../lib/catalogue.ts";
 import { gateLabel } from "../../lib/runtime/gates.ts";
@@ -42,6 +43,7 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
       let cluster: LabCluster | undefined;
       let skip: string | undefined;
       let failure: string | undefined;
+      let startError: unknown;
 
       beforeAll(async () => {
         const opts = harnessOptions((l) => out.push(l));
@@ -52,7 +54,16 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
           notApplied.push(`${spec.name} (${skip})`);
           return;
         }
-        cluster = await LabCluster.start(prepared, opts);
+        try {
+          cluster = await LabCluster.start(prepared, opts);
+        } catch (e) {
+          // Reported by the first test as this lab's failure (a failed hook would only skip them).
+          startError = e;
+          notApplied.push(
+            `${spec.name} (did not start: ${e instanceof Error ? e.message.split("\n")[0] : e})`,
+          );
+          return;
+        }
         const version = await cluster.cp.version();
         versions.add(version);
         out.unshift(`${spec.name} on kube-apiserver ${version}:`);
@@ -60,8 +71,7 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
 
       afterAll(async () => {
         await cluster?.stop();
-        if (!cluster && prepared)
-          await import("node:fs").then((fs) => fs.rmSync(prepared!.root, { recursive: true, force: true }));
+        if (!cluster && prepared) rmSync(prepared.root, { recursive: true, force: true });
         if (cluster) {
           for (const g of cluster.gates)
             out.push(
@@ -79,6 +89,10 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
 
       it("applies every stage in order, server-side with the runtime's apply, and passes the gates this control plane decides", async (ctx) => {
         if (skip) ctx.skip(skip);
+        if (startError) {
+          failure = "the lab's cluster did not start";
+          throw startError;
+        }
         try {
           await cluster!.applyStages();
           applied.push(spec.name);
@@ -109,6 +123,7 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
 
       it("labs status lists it with its nodes; labs down removes it and stops its API server", async (ctx) => {
         if (skip) ctx.skip(skip);
+        if (startError) ctx.skip("the lab's cluster did not start");
         const c = cluster!;
         const status = await c.status();
         const mine = status.labs.find((l) => l.lab === spec.name);

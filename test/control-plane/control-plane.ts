@@ -25,6 +25,12 @@ export interface ControlPlaneOptions {
   serviceSubnet: string;
   /** Extra DNS name of the API server certificate (the control-plane node). */
   controlPlaneNode?: string;
+  /**
+   * The address the API server advertises in the `kubernetes` Service's endpoints: on kind, the
+   * control-plane node's IP. Only published, never bound or dialled here. With a loopback
+   * address there are no endpoints at all: Endpoints validation refuses 127.0.0.0/8.
+   */
+  advertiseAddress?: string;
   /** How long each component may take to come up. */
   startTimeoutMs?: number;
 }
@@ -96,7 +102,7 @@ export class ControlPlane {
       [
         `--etcd-servers=${etcdUrl}`,
         "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
+        `--advertise-address=${this.opts.advertiseAddress ?? "127.0.0.1"}`,
         `--secure-port=${apiPort}`,
         `--cert-dir=${join(this.dir, "apiserver")}`,
         `--tls-cert-file=${pki.servingCert}`,

@@ -39,8 +39,12 @@ export interface NodeObject {
   kind: "Node";
   metadata: { name: string; labels: Record<string, string> };
   spec: { providerID: string; taints?: { key: string; effect: string }[] };
-  status: Record<string, unknown>;
+  status: { addresses: { type: string; address: string }[] } & Record<string, unknown>;
 }
+
+/** A node's InternalIP, as its kubelet reports it. */
+export const internalIP = (node: NodeObject) =>
+  node.status.addresses.find((a) => a.type === "InternalIP")?.address;
 
 export interface KindNodesOptions {
   /** The cluster name when kind.yaml names none. */

@@ -27,7 +27,7 @@ import { conversionWebhooksOf, describeWebhook, webhooksOf } from "./admission.t
 import type { Binary } from "./binaries.ts";
 import { ControlPlane } from "./control-plane.ts";
 import { classifyGate, type GateCheck } from "./gate-checks.ts";
-import { kindNodes } from "./kind-nodes.ts";
+import { CONTROL_PLANE_LABEL, internalIP, kindNodes } from "./kind-nodes.ts";
 import { describeObject, type K8sObject, stageObjects, workloadsOf } from "./manifests.ts";
 
 const STANDIN = fileURLToPath(new URL("./standin.mjs", import.meta.url));
@@ -163,12 +163,15 @@ export class LabCluster {
       clusterName: labJson.clusterName,
       kubeletVersion: labJson.kubernetes.startsWith("v") ? labJson.kubernetes : `v${labJson.kubernetes}`,
     });
+    const controlPlane = nodes.find((n) => CONTROL_PLANE_LABEL in n.metadata.labels);
     const cp = await ControlPlane.start({
       binaries: opts.binaries,
       clusterName: labJson.clusterName,
       podSubnet: labJson.network.podSubnet,
       serviceSubnet: labJson.network.serviceSubnet,
-      controlPlaneNode: nodes[0]?.metadata.name,
+      controlPlaneNode: controlPlane?.metadata.name,
+      // As on kind: the `kubernetes` EndpointSlice lists the control-plane node's address.
+      advertiseAddress: controlPlane ? internalIP(controlPlane) : undefined,
     });
     const cluster = new LabCluster(lab, cp, opts);
     try {
