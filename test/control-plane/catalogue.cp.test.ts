@@ -121,6 +121,12 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
         out.push(`  pods by node: ${[...byNode].map(([node, pods]) => `${node} ${pods.length}`).join(", ")}`);
       });
 
+      it("reaches nothing beyond this machine: no component dialled a node, pod or Service address", async (ctx) => {
+        if (skip) ctx.skip(skip);
+        if (startError) ctx.skip("the lab's cluster did not start");
+        expect(cluster!.cp.strayDials()).toEqual([]);
+      });
+
       it("labs status lists it with its nodes; labs down removes it and stops its API server", async (ctx) => {
         if (skip) ctx.skip(skip);
         if (startError) ctx.skip("the lab's cluster did not start");

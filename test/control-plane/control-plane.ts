@@ -192,6 +192,22 @@ export class ControlPlane {
     return this.procs.filter((p) => p.exited).map((p) => `${p.name} exited (${p.exited}):\n${tail(p)}`);
   }
 
+  /**
+   * Connections the components tried to make to anything but loopback, and names they looked
+   * up, as their logs show them (Go's `dial tcp <addr>` and `lookup <name> on <resolver>`
+   * errors). Nothing here may reach beyond this machine: node and pod addresses are data only.
+   */
+  strayDials(): string[] {
+    const out = this.procs.flatMap((p) => {
+      try {
+        return strayDialsIn(p.name, readFileSync(p.log, "utf8"));
+      } catch {
+        return [];
+      }
+    });
+    return [...new Set(out)];
+  }
+
   /** A GET against the API server as the admin; the body, or "" on any error. */
   get(path: string): Promise<string> {
     const pki = this.pki;
@@ -245,6 +261,18 @@ export class ControlPlane {
     this.procs.length = 0;
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The log lines of one component that show it dialling off loopback or looking a name up. */
+export function strayDialsIn(component: string, log: string): string[] {
+  const out: string[] = [];
+  for (const m of log.matchAll(/dial (?:tcp|udp)\S* (\[?[0-9a-fA-F.:]+\]?):\d+/g)) {
+    const address = m[1]!.replace(/^\[|\]$/g, "");
+    if (!/^127\./.test(address) && address !== "::1") out.push(`${component}: ${m[0]}`);
+  }
+  // A name looked up through the host's resolver (a webhook Service's DNS name, say).
+  for (const m of log.matchAll(/lookup \S+ on \S+/g)) out.push(`${component}: ${m[0]}`);
+  return out;
 }
 
 /** 10.96.0.0/16 → 10.96.0.1: the `kubernetes` Service's address. */

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { Gate } from "../../lib/components/component.ts";
 import { conversionWebhooksOf, webhooksOf } from "./admission.ts";
-import { firstServiceIP } from "./control-plane.ts";
+import { firstServiceIP, strayDialsIn } from "./control-plane.ts";
 import { classifyGate } from "./gate-checks.ts";
 import { kindNodes } from "./kind-nodes.ts";
 import { kwokStages } from "./kwok-stages.ts";
@@ -190,6 +190,18 @@ describe("kwok's stages and the control plane's addresses", () => {
       ["Stage", "labs-pod-running", "Pod"],
       ["Stage", "labs-job-pod-complete", "Pod"],
       ["Stage", "labs-pod-delete", "Pod"],
+    ]);
+  });
+
+  it("spots a component dialling off loopback or looking a name up, and lets loopback pass", () => {
+    const log = [
+      "dial tcp 127.0.0.1:2379: connect: connection refused",
+      'Post "https://metallb-webhook-service.metallb-system.svc:443/validate": dial tcp: lookup metallb-webhook-service.metallb-system.svc on 10.0.0.2:53: no such host',
+      "failed calling webhook: dial tcp 10.244.1.7:9443: i/o timeout",
+    ].join("\n");
+    expect(strayDialsIn("kube-apiserver", log)).toEqual([
+      "kube-apiserver: dial tcp 10.244.1.7:9443",
+      "kube-apiserver: lookup metallb-webhook-service.metallb-system.svc on 10.0.0.2:53:",
     ]);
   });
 
