@@ -112,11 +112,12 @@ describe.skipIf(!!missing)("the catalogue on a real control plane", () => {
         expect(changed, "objects the second apply changed").toEqual([]);
       });
 
-      it("schedules every pod the lab creates, and every workload has all its pods", async (ctx) => {
+      it("schedules every pod the lab creates; every workload has all its pods, every gated DaemonSet every node", async (ctx) => {
         if (skip) ctx.skip(skip);
         if (failure) ctx.skip(`the stages did not apply: ${failure}`);
         expect(await cluster!.unscheduledPods()).toEqual([]);
         expect(await cluster!.incompleteWorkloads()).toEqual([]);
+        expect(await cluster!.daemonSetsMissingNodes()).toEqual([]);
         const byNode = await cluster!.podsByNode();
         out.push(`  pods by node: ${[...byNode].map(([node, pods]) => `${node} ${pods.length}`).join(", ")}`);
       });

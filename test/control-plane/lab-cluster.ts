@@ -423,6 +423,32 @@ export class LabCluster {
     return out;
   }
 
+  /**
+   * DaemonSets the lab gates as running "on every node" that the DaemonSet controller does not
+   * put on every node (a missing toleration for the control-plane taint, a nodeSelector): on kind
+   * that node would lack the agent, and `rollout status` would still pass.
+   */
+  async daemonSetsMissingNodes(): Promise<string[]> {
+    const nodes = (await this.kubectl.getJson<KubeList<unknown>>(["nodes"]))?.items.length ?? 0;
+    const out: string[] = [];
+    for (const stage of this.stages)
+      for (const gate of stage.gates) {
+        if (gate.kind !== "daemonset-rolled-out") continue;
+        if (classifyGate(gate, this.objects()).mode === "not-checkable") continue;
+        const ds = await this.kubectl.getJson<{ status?: { desiredNumberScheduled?: number } }>([
+          "--namespace",
+          gate.namespace,
+          `daemonset/${gate.name}`,
+        ]);
+        const desired = ds?.status?.desiredNumberScheduled ?? 0;
+        if (desired !== nodes)
+          out.push(
+            `DaemonSet ${gate.namespace}/${gate.name} runs on ${desired} of ${nodes} nodes (gate: "${gate.description}")`,
+          );
+      }
+    return out;
+  }
+
   /** What the scheduler said about pods it could not place, to go with a failed gate. */
   private async schedulingHint(): Promise<string> {
     const stuck = await this.unscheduledPods().catch(() => []);
