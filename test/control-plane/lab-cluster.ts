@@ -53,7 +53,7 @@ export interface GateOutcome {
 export interface HarnessOptions {
   binaries: Record<Binary, string>;
   /** Folder laid out like ../shared/upstream (index.json): the pinned files, offline. */
-  mirror: string;
+  mirror?: string;
   /** helm, for labs that render a chart. */
   helm?: string;
   /** Notes for the suite's output (what ran, what is not checkable). */

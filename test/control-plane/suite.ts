@@ -22,7 +22,13 @@ export function helmPath(): string | undefined {
 
 export function harnessOptions(log: (line: string) => void): HarnessOptions {
   if (!("path" in binaries)) throw new Error(unavailable);
-  return { binaries: binaries.path, mirror: SHARED_UPSTREAM, helm: helmPath(), log };
+  // A user's clone has no ../shared: labs that need no upstream file still run (offline, empty cache).
+  return {
+    binaries: binaries.path,
+    mirror: sharedUpstreamPresent ? SHARED_UPSTREAM : undefined,
+    helm: helmPath(),
+    log,
+  };
 }
 
 /** Why a lab's upstream files cannot be had offline here (chart not mirrored, no helm), from prepare's error. */
