@@ -220,9 +220,29 @@ export class LabCluster {
       throw new Error(
         `the nodes did not turn Ready: ${lastLines(w.stderr)}\n${this.cp.crashed().join("\n")}`,
       );
+    const cidrs = await this.podCIDRs(nodes.length);
     this.log(
-      `  nodes: ${nodes.map((n) => n.metadata.name).join(", ")} (registered as kind v0.32 names and labels them; kwok stands in for their kubelets)`,
+      `  nodes: ${nodes.map((n) => `${n.metadata.name} (podCIDR ${cidrs.get(n.metadata.name)})`).join(", ")}: named, labelled and tainted as kind v0.32 does; kwok stands in for their kubelets`,
     );
+  }
+
+  /** Each node's podCIDR, once the controller-manager has given every node one from the podSubnet. */
+  private async podCIDRs(count: number): Promise<Map<string, string>> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const list = await this.kubectl.getJson<
+        KubeList<{ metadata: { name: string }; spec?: { podCIDR?: string } }>
+      >(["nodes"]);
+      const cidrs = new Map(
+        (list?.items ?? []).filter((n) => n.spec?.podCIDR).map((n) => [n.metadata.name, n.spec!.podCIDR!]),
+      );
+      if (cidrs.size === count) return cidrs;
+      if (Date.now() > deadline)
+        throw new Error(
+          `the controller-manager gave ${cidrs.size} of ${count} nodes a podCIDR\n${this.cp.crashed().join("\n")}`,
+        );
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** The lab's post-create steps (kubectl, once after the cluster exists), as `labs up` runs them. */
