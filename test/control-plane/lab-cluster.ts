@@ -337,7 +337,10 @@ export class LabCluster {
         ["apply", "--server-side", "--field-manager", "labs", "--dry-run=server", "--filename", file],
         { timeoutMs: 5 * 60_000 },
       );
-      if (!dry.ok) conflicts.push(`stage ${stage.name}: ${lastLines(dry.stderr, 6)}`);
+      // kubectl explains a conflict at length; the lines naming the manager and field are the point.
+      const said = dry.stderr.split("\n").filter((l) => /Apply failed|conflict with/.test(l));
+      if (!dry.ok)
+        conflicts.push(`stage ${stage.name}: ${said.length ? said.join(" | ") : lastLines(dry.stderr)}`);
       const before = await this.snapshot(file);
       await this.apply(stage);
       const after = await this.snapshot(file);
