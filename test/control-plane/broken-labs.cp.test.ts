@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { findLabs } from "../../lib/catalogue.ts";
-import { BROKEN_LABS } from "./broken-labs.ts";
+import { BROKEN_LABS, editStage } from "./broken-labs.ts";
 import { LabCluster, LabFailure, type PreparedHarnessLab, prepareHarnessLab } from "./lab-cluster.ts";
 import { harnessOptions, notAtHand, unavailable } from "./suite.ts";
 
@@ -47,4 +47,37 @@ describe.skipIf(!!unavailable)("deliberately broken labs fail on a real control 
       for (const pattern of broken.expect) expect(failure.message).toMatch(pattern);
     });
   }
+});
+
+describe.skipIf(!!unavailable)("the second apply's checks can fail", () => {
+  it("reports a conflict and a changed object when another field manager took over a field labs applies", async () => {
+    const opts = harnessOptions(() => {});
+    const [entry] = await findLabs(["kindnet-iptables"]);
+    const prepared = await prepareHarnessLab(entry!.spec, opts);
+    // Only the apps stage matters here.
+    editStage(prepared, "probes", () => []);
+    const cluster = await LabCluster.start(prepared, opts);
+    try {
+      await cluster.applyStages();
+      const scaled = await cluster.kubectl.run([
+        "scale",
+        "--namespace",
+        "demo",
+        "deployment/echo",
+        "--replicas=1",
+      ]);
+      expect(scaled.ok, scaled.stderr).toBe(true);
+      const { changed, conflicts } = await cluster.reapply();
+      expect(conflicts).toEqual([
+        expect.stringMatching(
+          /^stage apps: .*conflict with "kubectl" with subresource "scale".*\.spec\.replicas/,
+        ),
+      ]);
+      expect(changed).toEqual([
+        expect.stringMatching(/^stage apps: Deployment demo\/echo generation \d+ → \d+$/),
+      ]);
+    } finally {
+      await cluster.stop();
+    }
+  });
 });
