@@ -9,9 +9,11 @@
  * ClusterIP (and NodePort on each node address, LoadBalancer address, host port), Ingress
  * objects an HTTP router on the host's port 80. Then the lab's real probe plan is resolved
  * with the real resolver, run by the real prober engine, judged by the real verdict code, and
- * written by the real report writers. What the emulation does not provide fails for real:
- * cluster DNS names do not resolve, node inspections cannot run (no kind node), policies the
- * emulation does not enforce let blocked paths through. Performance numbers are real
+ * written by the real report writers. NetworkPolicy, in a lab whose CNI enforces it, is emulated
+ * the way that CNI denies a packet: nftables rules that drop the SYN (set per batch, for the
+ * client that runs it); without nft (not root) the denied targets just do not listen, and the
+ * verdicts say so. What the emulation does not provide fails for real: cluster DNS names do not
+ * resolve, node inspections cannot run (no kind node). Performance numbers are real
  * measurements of the loopback paths (latency with the engine's latency probe, throughput with
  * iperf3 when installed). The script re-runs itself in a fresh network namespace when it can,
  * so no lookup or packet leaves the machine.
@@ -91,9 +93,10 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
   });
 }
 
-function netexec(name: string) {
+/** With `override` (agnhost's --http-override), every request is served as that path. */
+function netexec(name: string, override?: string) {
   return http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
+    const url = new URL(override ?? req.url ?? "/", "http://x");
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const body =
       url.pathname === "/hostname"
@@ -138,6 +141,8 @@ interface Pod {
   ip: string;
   node: string;
   ports: { name?: string; port: number; protocol: string }[];
+  /** agnhost's --http-override, from the container's args. */
+  override?: string;
 }
 interface Backend {
   ip: string;
@@ -150,6 +155,8 @@ class Emulation {
   readonly facts: ClusterFacts;
   /** Sequential batches: the pod whose probes run now, whose address a ClusterIP keeps as source. */
   current?: string;
+  /** nftables is usable here (root, in the recording's own network namespace). */
+  readonly nft = spawnSync("nft", ["list", "tables"]).status === 0;
   private next = new Map<string, number>();
 
   constructor(
@@ -204,10 +211,11 @@ class Emulation {
   async startPods(): Promise<void> {
     for (const pod of this.pods) {
       // A default-deny target: in a lab whose CNI enforces policy nothing answers there.
-      if (this.enforcesPolicy && pod.labels["labs.dev/netpol-target"] === "deny") continue;
+      // A default-deny target without nft to drop its SYNs: nothing answers there.
+      if (this.enforcesPolicy && !this.nft && pod.labels["labs.dev/netpol-target"] === "deny") continue;
       for (const port of pod.ports) {
         if (port.protocol === "UDP") await udpEcho(pod.name, pod.ip, port.port);
-        else await listen(netexec(pod.name), pod.ip, port.port);
+        else await listen(netexec(pod.name, pod.override), pod.ip, port.port);
       }
     }
   }
@@ -228,6 +236,28 @@ class Emulation {
             : (targetPort ?? p.ports[0]?.port);
         return port ? [{ ip: p.ip, port, node: p.node }] : [];
       });
+  }
+
+  /**
+   * The lab's NetworkPolicies as its CNI enforces them, for the client whose batch runs now: the
+   * SYN of a denied connection is dropped (kindnet, Calico and Cilium all drop). Targets: deny
+   * drops everyone, allow drops clients without the allow label; the egress-restricted client
+   * may open no connection but DNS.
+   */
+  policyFor(client: string | undefined): void {
+    if (!this.nft) return;
+    spawnSync("nft", ["delete", "table", "ip", "labs_policy"]);
+    if (!this.enforcesPolicy) return;
+    const pod = this.pods.find((p) => p.name === client);
+    const target = (role: string) => this.pods.find((p) => p.labels["labs.dev/netpol-target"] === role)?.ip;
+    const syn = "tcp flags & (syn | ack) == syn";
+    const rules = [`ip daddr ${target("deny")} ${syn} drop`];
+    if (pod?.labels["labs.dev/netpol-client"] !== "allowed")
+      rules.push(`ip daddr ${target("allow")} ${syn} drop`);
+    if (pod?.labels["labs.dev/netpol-egress"] === "dns-only") rules.push(`tcp dport != 53 ${syn} drop`);
+    const table = `table ip labs_policy {\n chain input {\n  type filter hook input priority 0; policy accept;\n  ${rules.join("\n  ")}\n }\n}\n`;
+    const r = spawnSync("nft", ["-f", "-"], { input: table, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`nft: ${r.stderr}`);
   }
 
   sourceOfClient(): string | undefined {
@@ -404,15 +434,22 @@ function podsOf(objects: K8sObject[], nodes: string[]): { pod: Omit<Pod, "ip">; 
           ? o.spec?.template
           : undefined;
     if (!template?.spec?.containers) continue;
-    const ports = (
-      template.spec.containers as { ports?: { name?: string; containerPort: number; protocol?: string }[] }[]
-    ).flatMap((c) =>
+    const containers = template.spec.containers as {
+      args?: string[];
+      ports?: { name?: string; containerPort: number; protocol?: string }[];
+    }[];
+    const ports = containers.flatMap((c) =>
       (c.ports ?? []).map((p) => ({ name: p.name, port: p.containerPort, protocol: p.protocol ?? "TCP" })),
     );
+    const override = containers
+      .flatMap((c) => c.args ?? [])
+      .find((a) => a.startsWith("--http-override="))
+      ?.slice("--http-override=".length);
     const base = {
       namespace: o.metadata?.namespace ?? "default",
       labels: (template.metadata?.labels ?? {}) as Record<string, string>,
       ports,
+      ...(override ? { override } : {}),
     };
     if (o.kind === "Pod") {
       out.push({
@@ -505,6 +542,7 @@ async function recordLab(name: string, logDir: string): Promise<LabRun> {
     for (const batch of run.batches) {
       const client = "client" in batch.source ? batch.source.client : undefined;
       emu.current = client;
+      emu.policyFor(client);
       const pod = emu.pods.find((p) => p.name === client);
       const source = pod
         ? { name: pod.name, namespace: pod.namespace, node: pod.node, ip: pod.ip }
@@ -525,6 +563,7 @@ async function recordLab(name: string, logDir: string): Promise<LabRun> {
     new Date().toISOString(),
   );
 
+  emu.policyFor(undefined);
   // Performance: the same request count and concurrency on every path.
   const first = emu.pods.find((p) => p.name === plan.clients[0]?.name);
   emu.current = first?.name;

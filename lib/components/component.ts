@@ -32,6 +32,24 @@ export interface Capabilities {
   ingress: boolean;
   /** A Gateway API implementation serves Gateways and HTTPRoutes. */
   gatewayApi: boolean;
+  /**
+   * What the dataplane does with a packet NetworkPolicy denies: `drop` it (the client sees no
+   * handshake and times out), `reject` it (a TCP RST or an ICMP error comes back at once), or
+   * `none` (nothing enforces policy). A "blocked" probe passes only on this outcome.
+   */
+  policyDenial: "drop" | "reject" | "none";
+  /**
+   * Where LoadBalancer traffic enters a node from: the `client` itself (the address is announced
+   * on the node network; packets arrive unchanged), or a `proxy` that opens its own connection to
+   * node:nodePort (an L4 proxy: the node sees the proxy's address). `none` without a load balancer.
+   */
+  loadBalancerSource: "client" | "proxy" | "none";
+  /**
+   * What the service proxy does to the source of external traffic (NodePort, LoadBalancer) for a
+   * Service with externalTrafficPolicy Cluster: SNAT to the node `always`, only when the chosen
+   * backend runs on another node (`remote-backend`), or `never` (the source is preserved).
+   */
+  externalSourceNat: "always" | "remote-backend" | "never";
 }
 export type CapabilityName = keyof Capabilities;
 

@@ -51,6 +51,19 @@ const BASELINE: Record<CapabilityName, CapabilityClaim & { by: string }> = {
   loadBalancer: { value: false, reason: "no load balancer: LoadBalancer Services stay pending", by: "labs" },
   ingress: { value: false, reason: "no Ingress controller in this lab", by: "labs" },
   gatewayApi: { value: false, reason: "no Gateway API implementation in this lab", by: "labs" },
+  policyDenial: { value: "none", reason: "nothing enforces NetworkPolicy, so nothing denies", by: "labs" },
+  loadBalancerSource: { value: "none", reason: "no load balancer in this lab", by: "labs" },
+  // kube-proxy, in every mode, masquerades external traffic to a Cluster-policy Service, whichever
+  // node the backend is on (kubernetes pkg/proxy/iptables/proxier.go: KUBE-EXT-* jumps to
+  // KUBE-MARK-MASQ unless the policy is Local; nftables/proxier.go: mark-for-masquerade likewise;
+  // ipvs/proxier.go: KUBE-NODE-PORT marks what is not in the Local set). A kube-proxy replacement
+  // claims its own behaviour.
+  externalSourceNat: {
+    value: "always",
+    reason:
+      "kube-proxy masquerades external traffic to a Cluster-policy Service, whichever node the backend is on",
+    by: "kube-proxy",
+  },
 };
 
 function refsOf(spec: LabSpec): { kind: ComponentKind; ref: ComponentRef; path: string }[] {

@@ -59,7 +59,7 @@ export interface Endpoint {
   port: PortRef;
 }
 
-type HttpFields = Pick<HttpRequestSpec, "method" | "host" | "headers" | "insecureSkipVerify">;
+type HttpFields = Pick<HttpRequestSpec, "method" | "host" | "headers" | "insecureSkipVerify" | "backendPath">;
 
 /** What a check does. The probe kinds mirror the engine's (plan.ts); `inspect` runs on a node. */
 export type Action =
@@ -74,13 +74,40 @@ export type Action =
   | ({ kind: "coverage"; to: Endpoint; path: string; backends?: PodSet; sample?: number } & HttpFields)
   | { kind: "inspect"; command: string[] };
 
+/**
+ * How a blocked path ends, seen from the client. A "blocked" check passes only when every attempt
+ * ends this way: anything else (a handshake, a reset after it, a name that does not resolve when a
+ * drop was expected) is something else than the block the lab's dataplane produces.
+ * - drop: no handshake before the timeout (the SYN vanishes): NetworkPolicy on kindnet, Calico,
+ *   Cilium by default (the `policyDenial` capability says which, and why).
+ * - reject: a TCP RST or an ICMP unreachable before any handshake.
+ * - nxdomain: the name does not exist for any search candidate; nothing is sent to the target.
+ */
+export type Denial = "drop" | "reject" | "nxdomain";
+
+/**
+ * The client address the server must see:
+ * - source: the client pod's own IP (no NAT on the way).
+ * - kept: the client's own address on the connection, as the prober saw it.
+ * - proxy: the address of the L4 proxy in front of the node (cloud-provider-kind's Envoy container,
+ *   whose IP is the LoadBalancer IP).
+ * - snat: a node's address (or one in the pod network): the service proxy SNATed.
+ * - snatIfRemote: the address that arrived at the node (`kept` or `proxy`) when the backend that
+ *   answered runs on the node the traffic entered, else the address of that other node. Needs the
+ *   answering pod, so the check asks `backendPath` first on the same connection.
+ */
+export type ClientIpExpectation = "source" | "kept" | "proxy" | "snat" | { snatIfRemote: "kept" | "proxy" };
+
 /** The expected outcome, and the evidence that must come with it. */
 export interface Expectation {
   /**
-   * reachable: the path answers; blocked: it must not (refused, timeout, reset, unreachable, DNS
-   * error); status: an HTTP answer with `status` (e.g. 404 from an ingress controller).
+   * reachable: the path answers (HTTP 200 unless `status` says otherwise); blocked: it must not,
+   * and must end the way `denial` says; status: an HTTP answer with `status` (e.g. 404 from an
+   * ingress controller).
    */
   outcome: "reachable" | "blocked" | "status";
+  /** For `blocked`: how the block looks from the client. Without it the check cannot pass. */
+  denial?: Denial;
   /** Why, in words: repeated in every report. */
   reason: string;
   /** The capability the expectation follows from, and the component that claimed it. */
@@ -89,7 +116,7 @@ export interface Expectation {
   /** The answer came from one of these pods (agnhost /hostname). */
   backendIn?: PodSet & { name?: string };
   /** What the server saw as client address (agnhost /clientip). */
-  clientIp?: "source" | "not-source" | "snat" | "kept";
+  clientIp?: ClientIpExpectation;
   /** DNS answers equal the IPs of these pods, or this Service's ClusterIP. */
   answers?: { podsOf: PodSet } | { clusterIpOf: ServiceRef } | { podName: string; namespace: string };
   /** The response body equals this (after trimming). */
@@ -101,6 +128,8 @@ export interface Expectation {
    * this set; the resolver decides reachable or blocked from where the pods run.
    */
   localEndpointsOnly?: PodSet & { node?: string };
+  /** With `localEndpointsOnly`: how the service proxy blocks a node without a local endpoint, when known. */
+  noLocalEndpoint?: Denial;
   /** Node inspections: the output contains this. */
   contains?: string;
 }
@@ -131,6 +160,13 @@ export interface ProbeInfo {
   teaches: string;
 }
 
+/** A check a probe could not plan in this lab, and why (a route whose backend cannot prove it answered). */
+export interface LeftOutCheck {
+  probe: string;
+  describes: string;
+  reason: string;
+}
+
 /** `probes.plan.json`. */
 export interface ProbesPlan {
   version: typeof PROBES_PLAN_VERSION;
@@ -140,6 +176,8 @@ export interface ProbesPlan {
   probes: ProbeInfo[];
   checks: PlannedCheck[];
   skipped: SkippedProbe[];
+  /** Checks left out of probes that still run, each with the reason. */
+  leftOut?: LeftOutCheck[];
   /** Probe client pods, so the runtime knows where batches run. */
   clients: { name: string; namespace: string; node: string; labels: Labels }[];
 }

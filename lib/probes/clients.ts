@@ -7,6 +7,7 @@
  * runs agnhost netexec, so clients are targets too: pod-to-pod checks do not depend on where the
  * scheduler put the lab's apps.
  */
+import { netexecAnswers } from "../components/apps/answers.ts";
 import type { Labels, PodSet } from "./check.ts";
 
 export const PROBES_NAMESPACE = "labs-probes";
@@ -16,6 +17,13 @@ export const NETPOL_NAMESPACE = "labs-netpol";
 /** agnhost netexec in every client and policy target. */
 export const TARGET_HTTP_PORT = 8080;
 export const TARGET_UDP_PORT = 8081;
+export const TARGET_NETEXEC_ARGS = [
+  "netexec",
+  `--http-port=${TARGET_HTTP_PORT}`,
+  `--udp-port=${TARGET_UDP_PORT}`,
+];
+/** What the clients and policy targets answer (they are not in the stages the planner reads). */
+export const TARGET_ANSWERS = netexecAnswers(TARGET_NETEXEC_ARGS);
 
 export const CLIENT_LABELS: Labels = {
   app: "labs-probe",

@@ -3,9 +3,9 @@
  * words, taken from the claim of the component that set the capability, so a report can say
  * "not enforced by flannel — expected" instead of just "allowed".
  */
-import type { CapabilityName } from "../components/component.ts";
+import type { Capabilities, CapabilityName } from "../components/component.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
-import type { Expectation } from "./check.ts";
+import type { ClientIpExpectation, Denial, Expectation } from "./check.ts";
 
 type Extra = Omit<Partial<Expectation>, "outcome" | "reason">;
 
@@ -13,8 +13,8 @@ export function reachable(reason: string, extra: Extra = {}): Expectation {
   return { outcome: "reachable", reason, ...extra };
 }
 
-export function blocked(reason: string, extra: Extra = {}): Expectation {
-  return { outcome: "blocked", reason, ...extra };
+export function blocked(reason: string, denial: Denial | undefined, extra: Extra = {}): Expectation {
+  return { outcome: "blocked", reason, ...(denial ? { denial } : {}), ...extra };
 }
 
 export function status(code: number, reason: string, extra: Extra = {}): Expectation {
@@ -45,7 +45,20 @@ export function missing(
 export function underPolicy(lab: ResolvedLab, policy: string): Expectation {
   const claim = lab.claims.networkPolicy;
   if (claim.value) {
-    return blocked(`${policy} blocks it; ${claim.reason}`, { because: because(lab, "networkPolicy") });
+    const denial = lab.claims.policyDenial as {
+      value: Capabilities["policyDenial"];
+      reason: string;
+      by: string;
+    };
+    const how =
+      denial.value === "none"
+        ? `${denial.by} does not say what it does with a denied packet, so no outcome can prove the block`
+        : denial.reason;
+    return blocked(
+      `${policy} blocks it; ${claim.reason}: ${how}`,
+      denial.value === "none" ? undefined : denial.value,
+      { because: because(lab, "networkPolicy") },
+    );
   }
   return reachable(
     `${policy} would block it, but NetworkPolicy is not enforced by ${claim.by} — expected (${claim.reason})`,
@@ -63,23 +76,48 @@ export function allowedByPolicy(lab: ResolvedLab, why: string): Expectation {
 }
 
 /**
- * The client address a backend sees through a LoadBalancer: kept with externalTrafficPolicy
- * Local (traffic only goes to a node with a local endpoint, no second hop, no SNAT); rewritten
- * to a node address with Cluster (the node may forward to a pod elsewhere and must SNAT so the
- * reply comes back through it).
+ * The client address a backend sees through a LoadBalancer. Two things decide it: where the
+ * traffic enters the node from (the client itself with MetalLB, cloud-provider-kind's Envoy
+ * container, an L4 proxy, otherwise), and what the service proxy does for the Service's
+ * externalTrafficPolicy. Local never adds SNAT (traffic only goes to a node with a local
+ * endpoint); Cluster does, always (kube-proxy) or only towards a backend on another node (Cilium).
  */
 export function sourceIpThroughLoadBalancer(lab: ResolvedLab, policy: "Cluster" | "Local"): Expectation {
-  const proxy = lab.claims.serviceProxy;
+  const entry = lab.claims.loadBalancerSource;
+  const arrives: "kept" | "proxy" = entry.value === "proxy" ? "proxy" : "kept";
+  const arrivesText =
+    arrives === "proxy"
+      ? "the proxy's address (the Envoy container, whose IP is the LoadBalancer IP)"
+      : "the client's own address";
   if (policy === "Local") {
     return reachable(
-      `externalTrafficPolicy Local: only nodes with a local endpoint answer, and ${proxy.value} delivers without SNAT — the backend sees the client's own address`,
-      { clientIp: "kept", because: because(lab, "serviceProxy") },
+      `externalTrafficPolicy Local: only nodes with a local endpoint answer and ${lab.claims.serviceProxy.value} adds no SNAT; ${entry.reason} — the backend sees ${arrivesText}`,
+      { clientIp: arrives, because: because(lab, "loadBalancerSource") },
     );
   }
-  return reachable(
-    `externalTrafficPolicy Cluster: any node may forward to a pod on another node, so ${proxy.value} SNATs to a node address — the backend does not see the client`,
-    { clientIp: "snat", because: because(lab, "serviceProxy") },
-  );
+  const snat = lab.claims.externalSourceNat;
+  const clientIp: ClientIpExpectation =
+    snat.value === "always" ? "snat" : snat.value === "remote-backend" ? { snatIfRemote: arrives } : arrives;
+  const sees =
+    snat.value === "always"
+      ? "the address of the node that forwarded it (SNAT)"
+      : snat.value === "remote-backend"
+        ? `${arrivesText} when it runs on the node the traffic entered, else that node's address (SNAT), checked per answering pod`
+        : arrivesText;
+  return reachable(`externalTrafficPolicy Cluster: ${snat.reason} — the backend sees ${sees}`, {
+    clientIp,
+    because: because(lab, "externalSourceNat"),
+  });
+}
+
+/**
+ * What the service proxy does with external traffic that reaches a node without a local endpoint
+ * of a Local-policy Service, where labs knows it: kube-proxy drops it (pkg/proxy/iptables and
+ * nftables proxier.go, "has no local endpoints" → DROP).
+ */
+export function noLocalEndpointDenial(lab: ResolvedLab): Denial | undefined {
+  const proxy = lab.claims.serviceProxy.value;
+  return proxy === "kube-proxy iptables" || proxy === "kube-proxy nftables" ? "drop" : undefined;
 }
 
 /** Inside the cluster a ClusterIP is DNAT only: the backend sees the client pod's own IP. */

@@ -27,6 +27,12 @@ export const PROBE_DEFAULTS = {
   maxBackoffMs: 1_000,
   /** Attempts of an expected-blocked probe: a block is only confirmed when seen this many times. */
   blockedAttempts: 2,
+  /**
+   * The attempts of an expected-blocked probe run at once, each started this long after the
+   * previous one: separate connections (their own source ports, their own conntrack entries), so
+   * two independent observations in one timeout instead of two timeouts back to back.
+   */
+  blockedStaggerMs: 100,
   maxBodyBytes: 16 * 1024,
   captureHeaders: ["content-type", "location", "server"],
   coverageWindowMs: 10_000,
@@ -106,12 +112,22 @@ export interface HttpRequestSpec {
   /** Response headers to carry in the result (case-insensitive). */
   captureHeaders?: string[];
   maxBodyBytes?: number;
-  /** Statuses that count as `connected`; others give `http-status`. Default 200–399. */
+  /**
+   * Statuses that count as `connected`; others give `http-status`. Default 200–299: redirects are
+   * never followed, and a 3xx is not the answer a check asked for.
+   */
   successStatus?: number[];
   /** Which backend answered. Default: the body, when the path ends in `/hostname`. */
   backendFrom?: FieldSource;
   /** The client address the server saw (`ip:port`). Default: the body, when the path ends in `/clientip`. */
   clientIpFrom?: FieldSource;
+  /**
+   * Asked first (GET, same host and headers) on a kept-alive connection that then carries the
+   * request itself; its body names the backend (agnhost `/hostname`). For paths balanced per
+   * connection (Services, L4 load balancers), both answers then come from one backend, so what
+   * the request shows (e.g. `/clientip`) can be tied to the pod that saw it.
+   */
+  backendPath?: string;
 }
 
 export interface TcpProbe extends ProbeCommon, Expectable, HostPort {
@@ -169,6 +185,12 @@ export interface CoverageProbe extends ProbeCommon {
    * to measure a traffic split, instead of stopping once every backend has answered.
    */
   sample?: number;
+  /**
+   * Keep asking until at least this many requests were made, even once every backend answered:
+   * a stray backend (a pod outside the Service, a dead endpoint) that takes a share of the
+   * connections shows only if enough are made.
+   */
+  minRequests?: number;
 }
 
 export interface ConvergenceTarget {
@@ -287,6 +309,7 @@ const KIND_VALIDATORS: Record<ProbeKind, KindValidator> = {
     p.int("windowMs", 1, 600_000);
     p.int("maxRequests", 1, 1_000_000);
     p.int("sample", 1, 1_000_000);
+    p.int("minRequests", 1, 1_000_000);
   },
   convergence: (p) => {
     checkSubProbe(p, "probe");
@@ -381,6 +404,7 @@ function checkHttpRequest(p: FieldReader): void {
   }
   checkFieldSource(p, "backendFrom");
   checkFieldSource(p, "clientIpFrom");
+  p.string("backendPath", { pattern: /^\/[^\s]*$/, patternHint: "an absolute path such as /hostname" });
 }
 
 function checkFieldSource(parent: FieldReader, key: string): void {

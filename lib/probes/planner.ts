@@ -5,7 +5,13 @@
 import { LabError } from "../model/errors.ts";
 import { didYouMean } from "../model/suggest.ts";
 import { CATALOGUE, type ProbeDefinition } from "./catalogue/index.ts";
-import { type PlannedCheck, PROBES_PLAN_VERSION, type ProbesPlan, type SkippedProbe } from "./check.ts";
+import {
+  type LeftOutCheck,
+  type PlannedCheck,
+  PROBES_PLAN_VERSION,
+  type ProbesPlan,
+  type SkippedProbe,
+} from "./check.ts";
 import type { ProbeLab } from "./probe-lab.ts";
 
 /** The catalogue probes a lab's spec selects, in catalogue order; unknown ids are errors. */
@@ -38,6 +44,7 @@ export function selectedProbes(
 export function planProbes(pl: ProbeLab, catalogue: readonly ProbeDefinition[] = CATALOGUE): ProbesPlan {
   const checks: PlannedCheck[] = [];
   const skipped: SkippedProbe[] = [];
+  const leftOut: LeftOutCheck[] = [];
   const selection = selectedProbes(pl.lab.spec.probes, catalogue);
   for (const { probe, excluded } of selection) {
     if (excluded) {
@@ -46,7 +53,10 @@ export function planProbes(pl: ProbeLab, catalogue: readonly ProbeDefinition[] =
     }
     const planned = probe.plan(pl);
     if ("skip" in planned) skipped.push({ probe: probe.id, reason: planned.skip });
-    else checks.push(...planned);
+    else if ("leftOut" in planned) {
+      checks.push(...planned.checks);
+      leftOut.push(...planned.leftOut.map((l) => ({ probe: probe.id, ...l })));
+    } else checks.push(...planned);
   }
   const seen = new Set<string>();
   for (const c of checks) {
@@ -65,6 +75,7 @@ export function planProbes(pl: ProbeLab, catalogue: readonly ProbeDefinition[] =
     })),
     checks,
     skipped,
+    ...(leftOut.length ? { leftOut } : {}),
     clients: pl.clients.map((c) => ({
       name: c.name,
       namespace: c.namespace,

@@ -30,6 +30,7 @@ import {
   PEERS_SERVICE,
   PROBES_NAMESPACE,
   TARGET_HTTP_PORT,
+  TARGET_NETEXEC_ARGS,
   TARGET_UDP_PORT,
 } from "./clients.ts";
 import { proberBundleSha256, readProberBundle } from "./prober/bundle-source.ts";
@@ -73,7 +74,7 @@ function netexec(name: string) {
     name,
     image: AGNHOST_IMAGE,
     imagePullPolicy: "IfNotPresent",
-    args: ["netexec", `--http-port=${TARGET_HTTP_PORT}`, `--udp-port=${TARGET_UDP_PORT}`],
+    args: TARGET_NETEXEC_ARGS,
     ports: [
       { name: "http", containerPort: TARGET_HTTP_PORT, protocol: "TCP" },
       { name: "udp", containerPort: TARGET_UDP_PORT, protocol: "UDP" },

@@ -4,10 +4,25 @@
  * Gateways and routes: upstream controllers' objects are left out), and the kind nodes with their
  * host port mappings. Probes follow what the lab really deploys, whatever the apps are named.
  */
+import {
+  ANSWERS_ANNOTATION,
+  type HttpAnswers,
+  parseAnswers,
+  pathSaying,
+  type Says,
+} from "../components/apps/answers.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import type { K8sObject } from "../validate/object-ref.ts";
 import type { Labels, PodSet, ServiceRef } from "./check.ts";
-import { type ClientPod, type KindNode, kindNodeNames, probeClients } from "./clients.ts";
+import {
+  type ClientPod,
+  type KindNode,
+  kindNodeNames,
+  NETPOL_NAMESPACE,
+  PROBES_NAMESPACE,
+  probeClients,
+  TARGET_ANSWERS,
+} from "./clients.ts";
 
 /** A manifest fragment read field by field (shapes vary by kind and by author). */
 // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary JSON
@@ -147,6 +162,7 @@ export interface PodTemplate {
   kind: string;
   name: string;
   labels: Labels;
+  annotations: Record<string, string>;
   containers: {
     image?: string;
     args?: string[];
@@ -170,6 +186,7 @@ export function podTemplatesOf(pl: ProbeLab): PodTemplate[] {
         kind: o.kind,
         name: o.metadata?.name ?? "",
         labels: (template.metadata?.labels ?? {}) as Labels,
+        annotations: (template.metadata?.annotations ?? {}) as Record<string, string>,
         containers: template.spec.containers,
       },
     ];
@@ -184,19 +201,23 @@ export function templatesFor(pl: ProbeLab, pods: PodSet): PodTemplate[] {
 }
 
 /**
- * Whether every pod of the set runs agnhost netexec, which answers /hostname, /clientip and
- * /header: only then can a probe ask which pod answered and what it saw.
+ * What every pod of the set declares it answers over HTTP (components/apps/answers.ts), or
+ * undefined when a pod declares nothing or the pods disagree: then no check may rely on what
+ * they answer. The probe clients and policy targets are labs' own (clients.ts).
  */
-export function servesNetexec(pl: ProbeLab, pods: PodSet): boolean {
+export function answersOf(pl: ProbeLab, pods: PodSet): HttpAnswers | undefined {
   const templates = templatesFor(pl, pods);
-  return (
-    templates.length > 0 &&
-    templates.every((t) =>
-      t.containers.some(
-        (c) =>
-          (c.image ?? "").includes("agnhost") &&
-          [...(c.command ?? []), ...(c.args ?? [])].includes("netexec"),
-      ),
-    )
-  );
+  if (!templates.length && (pods.namespace === PROBES_NAMESPACE || pods.namespace === NETPOL_NAMESPACE))
+    return TARGET_ANSWERS;
+  if (!templates.length) return undefined;
+  const declared = templates.map((t) => parseAnswers(t.annotations[ANSWERS_ANNOTATION]));
+  const first = declared[0];
+  if (!first || declared.some((d) => JSON.stringify(d) !== JSON.stringify(first))) return undefined;
+  return first;
+}
+
+/** The path a direct request asks for an answer from `pods` that says `says`, if they have one. */
+export function pathFor(pl: ProbeLab, pods: PodSet, says: Says): string | undefined {
+  const answers = answersOf(pl, pods);
+  return answers && pathSaying(answers, says);
 }

@@ -74,13 +74,6 @@ var OUTCOMES = [
   /** The probe itself could not run or failed for a reason not listed above; see `error`/`detail`. */
   "error"
 ];
-var BLOCKED_OUTCOMES = [
-  "refused",
-  "timeout",
-  "reset",
-  "unreachable",
-  "dns-error"
-];
 function outcomeOfError(err) {
   switch (errorCode(err)) {
     case "ECONNREFUSED":
@@ -93,6 +86,7 @@ function outcomeOfError(err) {
       return "reset";
     case "ENOTFOUND":
     case "EAI_AGAIN":
+    case "EAI_FAIL":
     case "EAI_NONAME":
     case "EAI_NODATA":
     case "ENODATA":
@@ -145,6 +139,12 @@ var PROBE_DEFAULTS = {
   maxBackoffMs: 1e3,
   /** Attempts of an expected-blocked probe: a block is only confirmed when seen this many times. */
   blockedAttempts: 2,
+  /**
+   * The attempts of an expected-blocked probe run at once, each started this long after the
+   * previous one: separate connections (their own source ports, their own conntrack entries), so
+   * two independent observations in one timeout instead of two timeouts back to back.
+   */
+  blockedStaggerMs: 100,
   maxBodyBytes: 16 * 1024,
   captureHeaders: ["content-type", "location", "server"],
   coverageWindowMs: 1e4,
@@ -246,6 +246,7 @@ var KIND_VALIDATORS = {
     p.int("windowMs", 1, 6e5);
     p.int("maxRequests", 1, 1e6);
     p.int("sample", 1, 1e6);
+    p.int("minRequests", 1, 1e6);
   },
   convergence: (p) => {
     checkSubProbe(p, "probe");
@@ -332,6 +333,7 @@ function checkHttpRequest(p) {
   }
   checkFieldSource(p, "backendFrom");
   checkFieldSource(p, "clientIpFrom");
+  p.string("backendPath", { pattern: /^\/[^\s]*$/, patternHint: "an absolute path such as /hostname" });
 }
 function checkFieldSource(parent, key) {
   const source = parent.object(key);
@@ -494,48 +496,137 @@ var FieldReader = class _FieldReader {
 var import_node_events = require("node:events");
 
 // lib/probes/prober/address.ts
-var import_node_dns = __toESM(require("node:dns"), 1);
-var import_node_net2 = require("node:net");
-function joinHostPort(host, port) {
-  return (0, import_node_net2.isIP)(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-function splitHostPort(text) {
-  const value = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return withPort(bracketed[1], bracketed[2]);
-  if ((0, import_node_net2.isIP)(value) !== 0) return { ip: value };
-  const cut = value.lastIndexOf(":");
-  if (cut <= 0) return void 0;
-  return withPort(value.slice(0, cut), value.slice(cut + 1));
-}
-function withPort(ip, port) {
-  if ((0, import_node_net2.isIP)(ip) === 0) return void 0;
-  const n = Number(port);
-  return port !== void 0 && Number.isInteger(n) && n > 0 && n < 65536 ? { ip, port: n } : { ip };
-}
-function recordingLookup(record) {
-  return (hostname, options, callback) => {
-    import_node_dns.default.lookup(hostname, options, (err, address, family) => {
-      if (!err) {
-        const first = Array.isArray(address) ? address[0]?.address : address;
-        if (first) record(first);
-      }
-      callback(err, address, family);
-    });
-  };
-}
+var import_node_dns2 = __toESM(require("node:dns"), 1);
+var import_node_net3 = require("node:net");
 
-// lib/probes/prober/pool.ts
-async function forEachLimit(items, limit, work) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await work(items[index], index);
+// lib/probes/prober/stub-resolver.ts
+var import_node_dns = __toESM(require("node:dns"), 1);
+var import_node_fs = require("node:fs");
+var import_node_net2 = require("node:net");
+function parseResolvConf(text) {
+  const conf = { nameservers: [], search: [], ndots: 1 };
+  let domain;
+  for (const raw of text.split("\n")) {
+    const [key, ...values] = raw.replace(/[#;].*$/, "").trim().split(/\s+/);
+    if (key === "nameserver" && values[0] && (0, import_node_net2.isIP)(values[0].replace(/%.*$/, "")))
+      conf.nameservers.push(values[0]);
+    else if (key === "search") conf.search = values.filter(Boolean);
+    else if (key === "domain" && values[0]) domain = values[0];
+    else if (key === "options") {
+      for (const o of values) {
+        const ndots = /^ndots:(\d+)$/.exec(o);
+        if (ndots) conf.ndots = Math.min(15, Number(ndots[1]));
+      }
     }
+  }
+  if (!conf.search.length && domain) conf.search = [domain];
+  return conf;
+}
+function parseHosts(text) {
+  const hosts = /* @__PURE__ */ new Map();
+  for (const raw of text.split("\n")) {
+    const [address, ...names] = raw.replace(/#.*$/, "").trim().split(/\s+/);
+    if (!address || !(0, import_node_net2.isIP)(address)) continue;
+    for (const name of names) {
+      const key = name.toLowerCase();
+      hosts.set(key, [...hosts.get(key) ?? [], address]);
+    }
+  }
+  return hosts;
+}
+function searchCandidates(name, conf) {
+  if (name.endsWith(".")) return [name.slice(0, -1)];
+  const searched = conf.search.map((s) => `${name}.${s.replace(/\.$/, "")}`);
+  const dots = name.split(".").length - 1;
+  return dots >= conf.ndots ? [name, ...searched] : [...searched, name];
+}
+function readText(path) {
+  try {
+    return (0, import_node_fs.readFileSync)(path, "utf8");
+  } catch {
+    return void 0;
+  }
+}
+var RCODE = {
+  ENOTFOUND: "NXDOMAIN",
+  ENODATA: "NODATA",
+  ESERVFAIL: "SERVFAIL",
+  EREFUSED: "REFUSED",
+  ETIMEOUT: "no reply",
+  ECONNREFUSED: "no DNS server reachable"
+};
+function stubLookup(name, timeoutMs, done, files = { resolvConf: "/etc/resolv.conf", hosts: "/etc/hosts" }) {
+  const start = performance.now();
+  const tried = [];
+  const ms = () => Math.round((performance.now() - start) * 100) / 100;
+  const evidence2 = (answers, error) => {
+    const l = { name, answers, ms: ms(), tried: [...tried] };
+    if (error !== void 0) l.error = error;
+    return l;
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-  await Promise.all(workers);
+  const hosts = parseHosts(readText(files.hosts) ?? "").get(name.toLowerCase().replace(/\.$/, ""));
+  if (hosts?.length) {
+    const first = hosts[0];
+    tried.push({ name, answer: "/etc/hosts" });
+    queueMicrotask(
+      () => done({ ok: true, address: first, family: (0, import_node_net2.isIP)(first) === 6 ? 6 : 4, lookup: evidence2(hosts) })
+    );
+    return { cancel: () => {
+    }, tried };
+  }
+  const conf = parseResolvConf(readText(files.resolvConf) ?? "");
+  if (!conf.nameservers.length) {
+    queueMicrotask(() => done({ ok: "unconfigured" }));
+    return { cancel: () => {
+    }, tried };
+  }
+  const resolver = new import_node_dns.default.Resolver({ timeout: timeoutMs, tries: 1 });
+  resolver.setServers(conf.nameservers.map((s) => s.replace(/%.*$/, "")));
+  const candidates = searchCandidates(name, conf);
+  let cancelled = false;
+  let sawNoData = false;
+  const next = (i) => {
+    if (cancelled) return;
+    const candidate = candidates[i];
+    if (candidate === void 0) {
+      const code = sawNoData ? "ENODATA" : "ENOTFOUND";
+      done({ ok: false, lookup: evidence2([], sawNoData ? "NODATA" : "NXDOMAIN"), code });
+      return;
+    }
+    const ask = (family) => {
+      const answered = (err, addresses) => {
+        if (cancelled) return;
+        if (!err && addresses.length) {
+          tried.push({ name: candidate, answer: addresses.join(", ") });
+          done({ ok: true, address: addresses[0], family, lookup: evidence2(addresses) });
+          return;
+        }
+        const code = err?.code ?? "ENODATA";
+        if (code === "ENODATA" && family === 4) return ask(6);
+        tried.push({ name: candidate, answer: RCODE[code] ?? code });
+        if (code === "ENOTFOUND" || code === "ENODATA") {
+          if (code === "ENODATA") sawNoData = true;
+          return next(i + 1);
+        }
+        done({
+          ok: false,
+          lookup: evidence2([], code === "ETIMEOUT" ? "timeout" : RCODE[code] ?? code),
+          code
+        });
+      };
+      if (family === 4) resolver.resolve4(candidate, answered);
+      else resolver.resolve6(candidate, answered);
+    };
+    ask(4);
+  };
+  next(0);
+  return {
+    cancel: () => {
+      cancelled = true;
+      resolver.cancel();
+    },
+    tried
+  };
 }
 
 // lib/probes/prober/timing.ts
@@ -559,13 +650,14 @@ function sleep(ms, signal) {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
-function failureReport(protocol, target, start, err, extra = {}) {
+function failureReport(protocol, target, start, err, phase, extra = {}) {
   const outcome = outcomeOfError(err);
   const report = {
     protocol,
     target: { ...target },
     outcome,
     reached: false,
+    phase,
     ms: since(start),
     detail: errorMessage(err),
     ...extra
@@ -573,13 +665,14 @@ function failureReport(protocol, target, start, err, extra = {}) {
   if (outcome === "error") report.error = report.detail;
   return report;
 }
-function timeoutReport(protocol, target, start, ctx, extra = {}) {
+function timeoutReport(protocol, target, start, ctx, phase, extra = {}) {
   const detail = ctx.signal.aborted ? `cut short: ${errorMessage(ctx.signal.reason)}` : `no answer within ${ctx.timeoutMs} ms`;
   return {
     protocol,
     target: { ...target },
     outcome: "timeout",
     reached: false,
+    phase,
     ms: since(start),
     detail,
     ...extra
@@ -618,6 +711,146 @@ function mostCommon(counts) {
   return best;
 }
 
+// lib/probes/prober/address.ts
+function joinHostPort(host, port) {
+  return (0, import_node_net3.isIP)(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+function splitHostPort(text) {
+  const value = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return withPort(bracketed[1], bracketed[2]);
+  if ((0, import_node_net3.isIP)(value) !== 0) return { ip: value };
+  const cut = value.lastIndexOf(":");
+  if (cut <= 0) return void 0;
+  return withPort(value.slice(0, cut), value.slice(cut + 1));
+}
+function withPort(ip, port) {
+  if ((0, import_node_net3.isIP)(ip) === 0) return void 0;
+  const n = Number(port);
+  return port !== void 0 && Number.isInteger(n) && n > 0 && n < 65536 ? { ip, port: n } : { ip };
+}
+function resolveHost(host, ctx) {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  const family = (0, import_node_net3.isIP)(bare);
+  if (family === 4 || family === 6) return Promise.resolve({ address: bare, family });
+  const start = now();
+  let tried = [];
+  const evidence2 = (answers, error) => {
+    const lookup = { name: host, answers, ms: since(start) };
+    if (tried?.length) lookup.tried = [...tried];
+    if (error !== void 0) lookup.error = error;
+    return lookup;
+  };
+  return bounded(
+    ctx,
+    (finish) => {
+      const stub = stubLookup(host, ctx.timeoutMs, (answer) => {
+        if (answer.ok === true)
+          finish({ address: answer.address, family: answer.family, lookup: answer.lookup });
+        else if (answer.ok === false) {
+          const detail = `${answer.lookup.error ?? answer.code}${answer.lookup.tried?.length ? ` (asked ${answer.lookup.tried.map((t) => `${t.name}: ${t.answer}`).join("; ")})` : ""}`;
+          finish({
+            lookup: answer.lookup,
+            err: Object.assign(new Error(`${host}: ${detail}`), { code: answer.code })
+          });
+        } else finish(UNCONFIGURED);
+      });
+      tried = stub.tried;
+      return stub.cancel;
+    },
+    () => {
+      if (ctx.signal.aborted) {
+        const why2 = `cut short: ${errorMessage(ctx.signal.reason)}`;
+        return {
+          lookup: evidence2([], "cut-short"),
+          err: Object.assign(new Error(why2), { code: "ETIMEDOUT" })
+        };
+      }
+      const asked = tried?.length ? ` (answered so far: ${tried.map((t) => `${t.name}: ${t.answer}`).join("; ")})` : "";
+      const why = `the lookup of ${host} got no answer within ${ctx.timeoutMs} ms${asked}`;
+      return { lookup: evidence2([], "timeout"), err: Object.assign(new Error(why), { code: "EAI_AGAIN" }) };
+    },
+    (err) => ({ lookup: evidence2([], errorCode(err) ?? "error"), err })
+  ).then((r) => r === UNCONFIGURED ? systemLookup(host, ctx) : r);
+}
+var UNCONFIGURED = /* @__PURE__ */ Symbol("no resolv.conf");
+function systemLookup(host, ctx) {
+  const start = now();
+  const evidence2 = (answers, error) => {
+    const lookup = { name: host, answers, ms: since(start) };
+    if (error !== void 0) lookup.error = error;
+    return lookup;
+  };
+  return bounded(
+    ctx,
+    (finish) => {
+      import_node_dns2.default.lookup(host, { all: true }, (err, addresses) => {
+        const first = addresses?.[0];
+        if (err || !first) {
+          const code = errorCode(err) ?? "ENODATA";
+          const failure = err ?? Object.assign(new Error(`${host} has no address`), { code });
+          finish({ lookup: evidence2([], code === "ENOTFOUND" ? "NXDOMAIN" : code), err: failure });
+          return;
+        }
+        finish({
+          address: first.address,
+          family: first.family === 6 ? 6 : 4,
+          lookup: evidence2(addresses.map((a) => a.address))
+        });
+      });
+      return () => {
+      };
+    },
+    () => {
+      const why = `the lookup of ${host} got no answer within ${ctx.timeoutMs} ms`;
+      return { lookup: evidence2([], "timeout"), err: Object.assign(new Error(why), { code: "EAI_AGAIN" }) };
+    },
+    (err) => ({ lookup: evidence2([], errorCode(err) ?? "error"), err })
+  );
+}
+function isFailedLookup(r) {
+  return "err" in r;
+}
+function lookupFailureReport(protocol, target, start, failed) {
+  const { lookup } = failed;
+  const detail = lookup.error === "NXDOMAIN" ? `${lookup.name} does not resolve: NXDOMAIN for every search candidate (${errorMessage(failed.err)})` : lookup.error === "timeout" || lookup.error === "cut-short" ? errorMessage(failed.err) : `${lookup.name} did not resolve: ${errorMessage(failed.err)}`;
+  const outcome = lookup.error === "cut-short" ? "timeout" : outcomeOfError(failed.err) === "error" ? "error" : "dns-error";
+  const report = {
+    protocol,
+    target: { ...target },
+    outcome,
+    reached: false,
+    phase: "resolve",
+    ms: since(start),
+    lookup,
+    detail
+  };
+  if (outcome === "error") report.error = detail;
+  return report;
+}
+function pinnedLookup(resolved) {
+  return (_hostname, options, callback) => {
+    const cb = callback;
+    const all = typeof options === "object" && options !== null && options.all;
+    process.nextTick(
+      () => all ? cb(null, [{ address: resolved.address, family: resolved.family }]) : cb(null, resolved.address, resolved.family)
+    );
+  };
+}
+
+// lib/probes/prober/pool.ts
+async function forEachLimit(items, limit, work) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index], index);
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+}
+
 // lib/probes/prober/discipline.ts
 function withDiscipline(attempt) {
   return async (probe, ctx) => {
@@ -650,36 +883,44 @@ async function attemptsForReachable(once, windowMs, ctx) {
   }
 }
 async function attemptsForBlocked(once, ctx) {
-  const reports = [];
+  const running = [];
   for (let i = 0; i < PROBE_DEFAULTS.blockedAttempts; i++) {
     if (i > 0) {
+      await sleep(PROBE_DEFAULTS.blockedStaggerMs, ctx.signal);
       if (ctx.signal.aborted) break;
-      await sleep(PROBE_DEFAULTS.backoffMs, ctx.signal);
     }
-    reports.push(await once());
+    running.push(once());
   }
-  return reports;
+  return Promise.all(running);
 }
+var UNANSWERED = ["refused", "timeout", "reset", "unreachable", "dns-error"];
 function blockedReport(reports) {
   const leak = reports.find((r) => r.reached);
   const shown = leak ?? reports.at(-1);
-  const confirmed = reports.length >= PROBE_DEFAULTS.blockedAttempts && reports.every((r) => BLOCKED_OUTCOMES.includes(r.outcome));
+  const confirmed = reports.length >= PROBE_DEFAULTS.blockedAttempts && reports.every((r) => UNANSWERED.includes(r.outcome));
   const report = toProbeReport(shown, reports, "blocked");
   report.blockConfirmed = confirmed && leak === void 0;
   return report;
 }
 function toProbeReport(shown, reports, expect) {
-  const { reached: _reached, ms: _ms, ...evidence } = shown;
+  const { reached: _reached, ms: _ms, ...evidence2 } = shown;
   const report = {
-    ...evidence,
+    ...evidence2,
     attempts: { count: reports.length, list: reports.map(toRecord) }
   };
   if (expect) report.expect = expect;
   return report;
 }
 function toRecord(report) {
-  const record = { outcome: report.outcome, reached: report.reached, ms: report.ms };
+  const record = {
+    outcome: report.outcome,
+    reached: report.reached,
+    phase: report.phase,
+    ms: report.ms
+  };
+  if (report.connectMs !== void 0) record.connectMs = report.connectMs;
   if (report.status !== void 0) record.status = report.status;
+  if (report.lookup !== void 0) record.lookup = report.lookup;
   if (report.detail !== void 0) record.detail = report.detail;
   return record;
 }
@@ -687,7 +928,7 @@ function toRecord(report) {
 // lib/probes/prober/http.ts
 var import_node_http = __toESM(require("node:http"), 1);
 var import_node_https = __toESM(require("node:https"), 1);
-var import_node_net3 = require("node:net");
+var import_node_net4 = require("node:net");
 
 // lib/probes/prober/fields.ts
 function backendSource(spec) {
@@ -736,50 +977,122 @@ function nonEmpty(text) {
 
 // lib/probes/prober/http.ts
 var USER_AGENT = "labs-prober/1";
-function httpAttempt(spec, ctx) {
+function evidence(p) {
+  const e = {};
+  if (p.lookup) e.lookup = p.lookup;
+  if (p.connectMs !== void 0) e.connectMs = p.connectMs;
+  if (p.localAddress) e.localAddress = p.localAddress;
+  if (p.localPort) e.localPort = p.localPort;
+  if (p.connectMs !== void 0) e.reached = true;
+  return e;
+}
+async function httpAttempt(spec, ctx) {
   const start = now();
   const url = new URL(spec.url);
   const protocol = url.protocol === "https:" ? "https" : "http";
   const seen = { asked: spec.url };
-  const bareHost = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  if ((0, import_node_net3.isIP)(bareHost)) seen.resolved = bareHost;
-  let connectMs;
-  const timing = () => connectMs === void 0 ? {} : { connectMs };
+  const resolved = await resolveHost(url.hostname, ctx);
+  if (isFailedLookup(resolved)) return lookupFailureReport(protocol, seen, start, resolved);
+  seen.resolved = resolved.address;
+  const p = { protocol, seen, start, phase: "connect" };
+  if (resolved.lookup) p.lookup = resolved.lookup;
+  const failed = (err) => failureReport(protocol, seen, start, err, p.phase, evidence(p));
   return bounded(
     ctx,
     (finish) => {
-      const request = (protocol === "https" ? import_node_https.default : import_node_http.default).request(url, requestOptions(spec, url, seen));
-      request.on("socket", (socket) => {
-        socket.once("connect", () => {
-          connectMs = since(start);
-          if (socket.remoteAddress) seen.resolved = socket.remoteAddress;
+      const client = protocol === "https" ? import_node_https.default : import_node_http.default;
+      const agent = spec.backendPath ? new client.Agent({ keepAlive: true, maxSockets: 1 }) : void 0;
+      const requests = [];
+      let first;
+      let cutBody;
+      const send = (path, onResponse) => {
+        const target = path === void 0 ? url : new URL(path, url);
+        const request = client.request(target, requestOptions(spec, url, resolved, agent));
+        requests.push(request);
+        request.on("socket", (socket) => {
+          if (requests.length > 1) {
+            if (socket !== first) {
+              finish({
+                ...failed(new Error("not the same connection")),
+                outcome: "error",
+                error: `the server closed the connection after ${spec.backendPath}, so the answer cannot be tied to the backend that gave it`
+              });
+            }
+            p.phase = "response";
+            return;
+          }
+          first = socket;
+          watchHandshake(first, protocol, p);
         });
-      });
-      request.on("response", (response) => {
-        readBody(response, spec.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes, (body, truncated, err) => {
-          if (err && body === void 0) return finish(failureReport(protocol, seen, start, err, timing()));
-          finish(responseReport(spec, response, body ?? "", truncated, { protocol, seen, start, connectMs }));
+        request.on("response", (response) => {
+          p.phase = "body";
+          onResponse(response);
         });
-      });
-      request.on("error", (err) => finish(failureReport(protocol, seen, start, err, timing())));
-      request.end(spec.body);
-      return () => request.destroy();
+        request.on("error", (err) => cutBody ? cutBody(err) : finish(failed(err)));
+        request.end(spec.body);
+      };
+      const answer = (response) => {
+        cutBody = readBody(response, spec.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes, (body) => {
+          cutBody = void 0;
+          if (body.cut) return finish(cutShort(body, response, failed));
+          p.phase = "done";
+          finish(responseReport(spec, response, body.text, body.truncated, p));
+        });
+      };
+      if (spec.backendPath) {
+        send(spec.backendPath, (response) => {
+          cutBody = readBody(response, PROBE_DEFAULTS.maxBodyBytes, (body) => {
+            cutBody = void 0;
+            if (body.cut) return finish(cutShort(body, response, failed));
+            const status = response.statusCode ?? 0;
+            const name = body.text.trim();
+            if (status < 200 || status > 299 || name === "") {
+              return finish({
+                ...failed(new Error("no backend name")),
+                outcome: status < 200 || status > 299 ? "http-status" : "error",
+                status,
+                reached: true,
+                error: `the identity request ${spec.backendPath} answered HTTP ${status} ${JSON.stringify(name.slice(0, 60))}: it does not name a backend`
+              });
+            }
+            p.backend = name;
+            p.phase = "response";
+            send(void 0, answer);
+          });
+        });
+      } else {
+        send(void 0, answer);
+      }
+      return () => {
+        for (const r of requests) r.destroy();
+        agent?.destroy();
+      };
     },
-    () => timeoutReport(protocol, seen, start, ctx, timing()),
-    (err) => failureReport(protocol, seen, start, err, timing())
+    () => timeoutReport(protocol, seen, start, ctx, p.phase, evidence(p)),
+    failed
   );
 }
-function requestOptions(spec, url, seen) {
+function watchHandshake(socket, protocol, p) {
+  const connected = () => {
+    p.connectMs = since(p.start);
+    p.localAddress = socket.localAddress;
+    p.localPort = socket.localPort;
+    p.phase = protocol === "https" ? "tls" : "response";
+  };
+  if (socket.connecting) socket.once("connect", connected);
+  else connected();
+  if (protocol === "https") socket.once("secureConnect", () => p.phase = "response");
+}
+function requestOptions(spec, url, resolved, agent) {
   const headers = { "user-agent": USER_AGENT, ...spec.headers };
   if (spec.host) headers["host"] = spec.host;
   const options = {
     method: spec.method ?? "GET",
     headers,
-    // No agent: a new connection per request, closed after it.
-    agent: false,
-    lookup: recordingLookup((address) => {
-      seen.resolved = address;
-    })
+    // No shared agent: a new connection per attempt, closed after it (backendPath keeps exactly
+    // one connection for the attempt's two requests).
+    agent: agent ?? false,
+    lookup: pinnedLookup(resolved)
   };
   if (url.protocol === "https:") {
     options.rejectUnauthorized = !spec.insecureSkipVerify;
@@ -791,58 +1104,79 @@ function requestOptions(spec, url, seen) {
 function tlsServerName(spec, url) {
   const fromHost = spec.host ? splitHostPort(spec.host) ? void 0 : spec.host.replace(/:\d+$/, "") : void 0;
   const candidate = spec.serverName ?? fromHost ?? url.hostname;
-  return (0, import_node_net3.isIP)(candidate.replace(/^\[(.*)\]$/, "$1")) ? void 0 : candidate;
+  return (0, import_node_net4.isIP)(candidate.replace(/^\[(.*)\]$/, "$1")) ? void 0 : candidate;
 }
 function readBody(response, limit, done) {
   const chunks = [];
   let size = 0;
   let ended = false;
-  const end = (truncated, err) => {
+  const end = (truncated, cut, err) => {
     if (ended) return;
     ended = true;
-    const body = Buffer.concat(chunks).toString("utf8");
-    done(err && size === 0 ? void 0 : body, truncated, err);
+    const body = { text: Buffer.concat(chunks).toString("utf8"), truncated, cut, bytes: size };
+    if (err !== void 0) body.err = err;
+    done(body);
   };
   response.on("data", (chunk) => {
+    if (ended) return;
     const room = limit - size;
     if (chunk.length > room) {
       chunks.push(chunk.subarray(0, room));
       size = limit;
-      end(true);
+      end(true, false);
       response.destroy();
       return;
     }
     chunks.push(chunk);
     size += chunk.length;
   });
-  response.on("end", () => end(false));
-  response.on("error", (err) => end(false, err));
-  response.on(
-    "aborted",
-    () => end(false, Object.assign(new Error("response aborted"), { code: "ECONNRESET" }))
-  );
+  response.on("end", () => end(false, !response.complete));
+  response.on("error", (err) => end(false, true, err));
+  response.on("aborted", () => end(false, true));
+  response.on("close", () => end(false, !response.complete));
+  return (err) => end(false, true, err);
 }
-function responseReport(spec, response, body, truncated, rc) {
+function cutShort(body, response, failed) {
+  const length = response.headers["content-length"];
+  const framing = length !== void 0 ? `${body.bytes} of the ${length} bytes its Content-Length announced` : /chunked/i.test(String(response.headers["transfer-encoding"] ?? "")) ? `${body.bytes} bytes of a chunked body, without its last chunk` : `${body.bytes} bytes`;
+  const report = failed(
+    Object.assign(new Error(`the connection ended after ${framing}`), { code: "ECONNRESET" })
+  );
+  report.status = response.statusCode ?? 0;
+  report.reached = true;
+  report.phase = "body";
+  return report;
+}
+function responseReport(spec, response, body, truncated, p) {
   const status = response.statusCode ?? 0;
-  const accepted = spec.successStatus ? spec.successStatus.includes(status) : status >= 200 && status < 400;
+  const accepted = spec.successStatus ? spec.successStatus.includes(status) : status >= 200 && status < 300;
   const report = {
-    protocol: rc.protocol,
-    target: { ...rc.seen },
+    protocol: p.protocol,
+    target: { ...p.seen },
     outcome: accepted ? "connected" : "http-status",
     reached: true,
-    ms: since(rc.start),
+    phase: "done",
+    ms: since(p.start),
     status,
-    body
+    body,
+    ...evidence(p)
   };
   const headers = capturedHeaders(response, spec.captureHeaders ?? PROBE_DEFAULTS.captureHeaders);
   if (Object.keys(headers).length > 0) report.headers = headers;
-  if (rc.connectMs !== void 0) report.connectMs = rc.connectMs;
   if (truncated) report.bodyTruncated = true;
   if (!accepted) report.detail = `HTTP ${status} ${response.statusMessage ?? ""}`.trim();
   const view = { headers: response.headers, body };
-  const backendFrom = backendSource(spec);
-  const backend = backendFrom && readField(backendFrom, view);
-  if (backend !== void 0) report.backend = backend;
+  if (p.backend !== void 0) {
+    report.backend = p.backend;
+    report.backendVia = "same-connection";
+  } else {
+    const backendFrom = backendSource(spec);
+    const backend = backendFrom && readField(backendFrom, view);
+    if (backend !== void 0) {
+      report.backend = backend;
+      report.backendVia = "response";
+    }
+  }
   const clientFrom = clientIpSource(spec);
   const client = clientFrom && readField(clientFrom, view);
   const address = client === void 0 ? void 0 : splitHostPort(client);
@@ -862,38 +1196,39 @@ function capturedHeaders(response, names) {
 }
 
 // lib/probes/prober/tcp.ts
-var import_node_net4 = __toESM(require("node:net"), 1);
-function tcpAttempt(target, ctx) {
+var import_node_net5 = __toESM(require("node:net"), 1);
+async function tcpAttempt(target, ctx) {
   const start = now();
   const seen = { asked: joinHostPort(target.host, target.port) };
-  if (import_node_net4.default.isIP(target.host)) seen.resolved = target.host;
+  const resolved = await resolveHost(target.host, ctx);
+  if (isFailedLookup(resolved)) return lookupFailureReport("tcp", seen, start, resolved);
+  seen.resolved = resolved.address;
+  const extra = resolved.lookup ? { lookup: resolved.lookup } : {};
+  const connectStart = now();
   return bounded(
     ctx,
     (finish) => {
-      const socket = import_node_net4.default.connect({
-        host: target.host,
-        port: target.port,
-        lookup: recordingLookup((address) => {
-          seen.resolved = address;
-        })
-      });
+      const socket = import_node_net5.default.connect({ host: resolved.address, port: target.port });
       socket.once("connect", () => {
-        if (socket.remoteAddress) seen.resolved = socket.remoteAddress;
-        const connectMs = since(start);
-        finish({
+        const report = {
           protocol: "tcp",
-          target: seen,
+          target: { ...seen },
           outcome: "connected",
           reached: true,
-          ms: connectMs,
-          connectMs
-        });
+          phase: "done",
+          ms: since(start),
+          connectMs: since(connectStart),
+          ...extra
+        };
+        if (socket.localAddress) report.localAddress = socket.localAddress;
+        if (socket.localPort) report.localPort = socket.localPort;
+        finish(report);
       });
-      socket.once("error", (err) => finish(failureReport("tcp", seen, start, err)));
+      socket.once("error", (err) => finish(failureReport("tcp", seen, start, err, "connect", extra)));
       return () => socket.destroy();
     },
-    () => timeoutReport("tcp", seen, start, ctx),
-    (err) => failureReport("tcp", seen, start, err)
+    () => timeoutReport("tcp", seen, start, ctx, "connect", extra),
+    (err) => failureReport("tcp", seen, start, err, "connect", extra)
   );
 }
 
@@ -992,7 +1327,8 @@ var runCoverage = async (probe, ctx) => {
   let last;
   let requests = 0;
   let answered = 0;
-  const more = () => probe.sample === void 0 ? missing.size > 0 && requests < maxRequests : requests < probe.sample;
+  const minRequests = Math.min(probe.minRequests ?? 0, maxRequests);
+  const more = () => probe.sample === void 0 ? (missing.size > 0 || requests < minRequests) && requests < maxRequests : requests < probe.sample;
   while (more() && !ctx.signal.aborted) {
     const left = Math.ceil(windowMs - (now() - start));
     if (left <= 0) break;
@@ -1023,17 +1359,20 @@ var runCoverage = async (probe, ctx) => {
       unexpected: seen.filter((b) => !probe.backends.includes(b)),
       counts,
       requests,
-      errors: requests - answered
+      errors: requests - answered,
+      errorOutcomes
     }
   };
   if (missing.size > 0) {
     report.detail = `${missing.size} of ${probe.backends.length} backends never answered in ${requests} requests`;
+  } else if (probe.sample === void 0 && requests < minRequests) {
+    report.detail = `the window ended after ${requests} of the ${minRequests} requests asked for`;
   }
   return report;
 };
 
 // lib/probes/prober/dns.ts
-var import_node_dns2 = __toESM(require("node:dns"), 1);
+var import_node_dns3 = __toESM(require("node:dns"), 1);
 var ANSWERED = {
   ENOTFOUND: "NXDOMAIN",
   ENODATA: "NODATA",
@@ -1048,13 +1387,13 @@ function dnsAttempt(probe, ctx) {
   const useLookup = probe.resolver === "lookup";
   const server = probe.server ? serverText(probe.server) : "system";
   const seen = { asked: useLookup || !probe.server ? probe.name : `${probe.name} @${server}` };
-  const evidence = () => ({ type, server: useLookup ? "getaddrinfo" : server, answers: [] });
+  const evidence2 = () => ({ type, server: useLookup ? "getaddrinfo" : server, answers: [] });
   const failed = (err) => {
     const code = errorCode(err) ?? "";
     const rcode = useLookup ? void 0 : ANSWERED[code];
     const reached = rcode !== void 0 || useLookup && code === "ENOTFOUND";
-    const dnsEvidence = { ...evidence(), rcode: rcode ?? code };
-    return failureReport("dns", seen, start, err, { reached, dns: dnsEvidence });
+    const dnsEvidence = { ...evidence2(), rcode: rcode ?? code };
+    return failureReport("dns", seen, start, err, "resolve", { reached, dns: dnsEvidence });
   };
   return bounded(
     ctx,
@@ -1066,19 +1405,20 @@ function dnsAttempt(probe, ctx) {
           target: { ...seen },
           outcome: "connected",
           reached: true,
+          phase: "done",
           ms: since(start),
-          dns: { ...evidence(), rcode: "NOERROR", answers }
+          dns: { ...evidence2(), rcode: "NOERROR", answers }
         });
       };
       if (useLookup) {
-        import_node_dns2.default.lookup(probe.name, { all: true, family: type === "AAAA" ? 6 : 4 }, (err, addresses) => {
+        import_node_dns3.default.lookup(probe.name, { all: true, family: type === "AAAA" ? 6 : 4 }, (err, addresses) => {
           if (err) finish(failed(err));
           else answered(addresses.map((a) => a.address));
         });
         return () => {
         };
       }
-      const resolver = new import_node_dns2.default.Resolver({ timeout: ctx.timeoutMs, tries: 1 });
+      const resolver = new import_node_dns3.default.Resolver({ timeout: ctx.timeoutMs, tries: 1 });
       if (probe.server) resolver.setServers([probe.server]);
       const done = (err, answers) => {
         if (err) finish(failed(err));
@@ -1097,7 +1437,7 @@ function dnsAttempt(probe, ctx) {
       }
       return () => resolver.cancel();
     },
-    () => timeoutReport("dns", seen, start, ctx, { dns: evidence() }),
+    () => timeoutReport("dns", seen, start, ctx, "resolve", { dns: evidence2() }),
     failed
   );
 }
@@ -1172,50 +1512,38 @@ var runLatency = async (probe, ctx) => {
 
 // lib/probes/prober/udp.ts
 var import_node_dgram = __toESM(require("node:dgram"), 1);
-var import_node_dns3 = __toESM(require("node:dns"), 1);
-var import_node_net5 = require("node:net");
-function udpAttempt(probe, ctx) {
+async function udpAttempt(probe, ctx) {
   const start = now();
   const seen = { asked: joinHostPort(probe.host, probe.port) };
+  const resolved = await resolveHost(probe.host, ctx);
+  if (isFailedLookup(resolved)) return lookupFailureReport("udp", seen, start, resolved);
+  seen.resolved = resolved.address;
+  const extra = resolved.lookup ? { lookup: resolved.lookup } : {};
+  let phase = "connect";
   return bounded(
     ctx,
     (finish) => {
-      let socket;
-      let closed = false;
-      const send = (ip, family2) => {
-        seen.resolved = ip;
-        const open = import_node_dgram.default.createSocket(family2 === 6 ? "udp6" : "udp4");
-        socket = open;
-        open.on("error", (err) => finish(failureReport("udp", seen, start, err)));
-        open.on(
-          "message",
-          (message) => finish(replyReport(probe.payload, message.toString("utf8"), seen, start))
-        );
-        open.connect(probe.port, ip, () => {
-          open.send(probe.payload, (err) => {
-            if (err) finish(failureReport("udp", seen, start, err));
-          });
+      const socket = import_node_dgram.default.createSocket(resolved.family === 6 ? "udp6" : "udp4");
+      socket.on("error", (err) => finish(failureReport("udp", seen, start, err, phase, extra)));
+      socket.on(
+        "message",
+        (message) => finish({ ...replyReport(probe.payload, message.toString("utf8"), seen, start), ...extra })
+      );
+      socket.connect(probe.port, resolved.address, () => {
+        socket.send(probe.payload, (err) => {
+          if (err) finish(failureReport("udp", seen, start, err, phase, extra));
+          else phase = "response";
         });
-      };
-      const family = (0, import_node_net5.isIP)(probe.host);
-      if (family) send(probe.host, family);
-      else {
-        import_node_dns3.default.lookup(probe.host, (err, address, addressFamily) => {
-          if (closed) return;
-          if (err) finish(failureReport("udp", seen, start, err));
-          else send(address, addressFamily);
-        });
-      }
+      });
       return () => {
-        closed = true;
         try {
-          socket?.close();
+          socket.close();
         } catch {
         }
       };
     },
-    () => timeoutReport("udp", seen, start, ctx),
-    (err) => failureReport("udp", seen, start, err)
+    () => timeoutReport("udp", seen, start, ctx, phase, extra),
+    (err) => failureReport("udp", seen, start, err, phase, extra)
   );
 }
 function replyReport(payload, reply, seen, start) {
@@ -1224,6 +1552,7 @@ function replyReport(payload, reply, seen, start) {
     target: { ...seen },
     outcome: "connected",
     reached: true,
+    phase: "done",
     ms: since(start),
     reply
   };
@@ -1251,15 +1580,17 @@ var PROBE_RUNNERS = {
 };
 
 // lib/probes/prober/runner.ts
+var DEADLINE_GRACE_MS = 500;
 async function* runPlan(plan, options = {}) {
   const valid = parsePlan(plan);
   const controller = new AbortController();
   (0, import_node_events.setMaxListeners)(0, controller.signal);
   const deadlineMs = options.deadlineMs ?? valid.deadlineMs ?? PROBE_DEFAULTS.deadlineMs;
-  const deadline = setTimeout(
-    () => controller.abort(new Error(`plan deadline of ${deadlineMs} ms reached`)),
-    deadlineMs
-  );
+  let grace;
+  const deadline = setTimeout(() => {
+    controller.abort(new Error(`plan deadline of ${deadlineMs} ms reached`));
+    grace = setTimeout(cutOff, DEADLINE_GRACE_MS);
+  }, deadlineMs);
   const stop = () => controller.abort(options.signal?.reason ?? new Error("run cancelled"));
   if (options.signal?.aborted) stop();
   options.signal?.addEventListener("abort", stop, { once: true });
@@ -1272,14 +1603,42 @@ async function* runPlan(plan, options = {}) {
     }
   };
   const ready = [];
+  const reported = /* @__PURE__ */ new Set();
   let wake;
   let finished = false;
-  const concurrency = options.concurrency ?? valid.concurrency ?? PROBE_DEFAULTS.concurrency;
-  const all = forEachLimit(valid.probes, concurrency, async (probe) => {
-    const result = await runProbe(probe, ctx);
+  let cut = false;
+  const report = (result) => {
+    reported.add(result.id);
     options.onResult?.(result);
     ready.push(result);
     wake?.();
+  };
+  function cutOff() {
+    if (finished) return;
+    cut = true;
+    for (const probe of valid.probes) {
+      if (reported.has(probe.id)) continue;
+      const { protocol, target } = plannedTarget(probe);
+      report({
+        id: probe.id,
+        kind: probe.kind,
+        protocol,
+        source: ctx.source,
+        target,
+        outcome: "error",
+        startedAt: (/* @__PURE__ */ new Date()).toISOString(),
+        totalMs: 0,
+        ...noAttempts(),
+        error: `still running ${DEADLINE_GRACE_MS} ms after the plan deadline of ${deadlineMs} ms: given up`
+      });
+    }
+    finished = true;
+    wake?.();
+  }
+  const concurrency = options.concurrency ?? valid.concurrency ?? PROBE_DEFAULTS.concurrency;
+  const all = forEachLimit(valid.probes, concurrency, async (probe) => {
+    const result = await runProbe(probe, ctx);
+    if (!cut) report(result);
   }).finally(() => {
     finished = true;
     wake?.();
@@ -1293,9 +1652,10 @@ async function* runPlan(plan, options = {}) {
       });
       wake = void 0;
     }
-    await all;
+    if (!cut) await all;
   } finally {
     clearTimeout(deadline);
+    clearTimeout(grace);
     options.signal?.removeEventListener("abort", stop);
     if (!finished) controller.abort(new Error("the caller stopped reading results"));
   }
@@ -1441,10 +1801,10 @@ function processIo() {
 }
 
 // lib/probes/prober/main.ts
+process.env["UV_THREADPOOL_SIZE"] ??= "32";
 proberCli(process.argv.slice(2), processIo()).then(
   (code) => {
-    process.exitCode = code;
-    setTimeout(() => process.exit(code), 1e3).unref();
+    process.stdout.write("", () => process.exit(code));
   },
   (err) => {
     process.stderr.write(`prober: internal error: ${err instanceof Error ? err.stack : String(err)}

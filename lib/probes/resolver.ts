@@ -12,6 +12,7 @@ import { containsAddress, parseCidr } from "../model/cidr.ts";
 import type {
   Action,
   AddressRef,
+  Denial,
   Endpoint,
   Expectation,
   Labels,
@@ -41,18 +42,43 @@ export interface ClusterFacts {
   podSubnet: string;
 }
 
+/** The client address the server must have seen, resolved. */
+export interface ResolvedClientIp {
+  /** Exactly this address (the client pod's IP, the L4 proxy's address). */
+  equals?: string;
+  /** The prober's own address on the connection: nothing rewrote the source. */
+  ownAddress?: boolean;
+  /** A node's address or one in the pod network (SNAT by the service proxy). */
+  clusterSide?: boolean;
+  /**
+   * Per answering pod: the address that arrived at the node when the pod runs on the node the
+   * traffic entered, else the address of that node, which is not the pod's own node.
+   */
+  perBackend?: {
+    unchanged: { ownAddress: true } | { equals: string };
+    /** Pod name → the InternalIPs of the nodes it does not run on. */
+    otherNodes: Record<string, string[]>;
+  };
+  describes: string;
+}
+
 /** An expectation with the facts it depends on resolved to concrete values. */
 export interface ResolvedExpectation {
   outcome: Expectation["outcome"];
   reason: string;
   because?: Expectation["because"];
+  /** For `blocked`: how every attempt must end. Absent: labs does not know, and the check cannot pass. */
+  denial?: Denial;
+  /** The HTTP status the answer must have (200 for a reachable HTTP check unless the plan says otherwise). */
   status?: number;
   /** The answer must come from one of these pod names. */
   backends?: string[];
-  /** Every one of these must answer (endpoint coverage). */
+  /** Every one of these must answer (endpoint coverage), and nothing else may. */
   coverage?: string[];
-  /** The address the server saw: this one, or not one of these, or one of these. */
-  clientIp?: { equals?: string; notEquals?: string; clusterSide?: boolean; describes: string };
+  /** Coverage makes at least this many requests, so a stray backend taking a share shows. */
+  coverageMinRequests?: number;
+  /** The address the server saw. */
+  clientIp?: ResolvedClientIp;
   answers?: string[];
   body?: string;
   split?: {
@@ -99,6 +125,13 @@ export const SAMPLE_SENTINEL = "labs-sample:count-every-answer";
 
 /** Engine defaults for cluster paths: a rollout may still be settling, so allow a longer retry window. */
 export const CLUSTER_PROBE_DEFAULTS = { timeoutMs: 2_000, retryWindowMs: 5_000 } as const;
+
+/**
+ * Coverage keeps asking past the last expected backend until this many requests per backend were
+ * made: a stray endpoint taking a quarter of the connections is missed with odds (3/4)^30 for
+ * three pods, about 1 in 5,000.
+ */
+export const COVERAGE_REQUESTS_PER_BACKEND = 10;
 
 class Unresolved extends Error {}
 const fail = (message: string): never => {
@@ -213,11 +246,13 @@ function request(a: HttpLike, ctx: Context) {
     host?: string;
     headers?: Record<string, string>;
     insecureSkipVerify?: boolean;
+    backendPath?: string;
   } = { url: `${scheme}://${hostPort(to.host, to.port)}${a.path}` };
   if (a.method) req.method = a.method;
   if (a.host) req.host = a.host;
   if (a.headers) req.headers = a.headers;
   if (a.insecureSkipVerify) req.insecureSkipVerify = true;
+  if (a.backendPath) req.backendPath = a.backendPath;
   return req;
 }
 
@@ -233,7 +268,11 @@ function engineProbe(c: PlannedCheck, expect: ResolvedExpectation, ctx: Context)
       return { id: c.id, kind: "udp", ...endpoint(a.to, ctx), payload: a.payload, ...discipline };
     case "http": {
       const probe: Probe = { id: c.id, kind: "http", ...request(a, ctx), ...discipline };
-      if (expect.outcome === "status" && expect.status !== undefined) probe.successStatus = [expect.status];
+      // Only the expected status is an answer: a redirect or an error page is not.
+      if (expect.status !== undefined) probe.successStatus = [expect.status];
+      // The planner chose a path whose answer is the pod's name (the app declares it), whatever
+      // the path is called: read the backend from the body.
+      if (expect.backends && !a.backendPath) probe.backendFrom = { from: "body" };
       return probe;
     }
     case "dns":
@@ -254,6 +293,7 @@ function engineProbe(c: PlannedCheck, expect: ResolvedExpectation, ctx: Context)
             request: request(a, ctx),
             backends: expect.coverage ?? [],
             windowMs: 20_000,
+            ...(expect.coverageMinRequests ? { minRequests: expect.coverageMinRequests } : {}),
           };
     case "inspect":
       throw new Error("inspections do not run in the prober");
@@ -276,12 +316,16 @@ function resolveExpectation(c: PlannedCheck, ctx: Context): ResolvedExpectation 
   const { facts } = ctx;
   const out: ResolvedExpectation = { outcome: e.outcome, reason: e.reason };
   if (e.because) out.because = e.because;
+  if (e.denial) out.denial = e.denial;
   if (e.status !== undefined) out.status = e.status;
+  else if (c.action.kind === "http" && e.outcome === "reachable") out.status = 200;
   if (e.body !== undefined) out.body = e.body;
   if (e.contains !== undefined) out.contains = e.contains;
   if (e.backendIn) out.backends = podNames(facts, e.backendIn);
-  if (c.action.kind === "coverage" && !c.action.sample && c.action.backends)
+  if (c.action.kind === "coverage" && !c.action.sample && c.action.backends) {
     out.coverage = podNames(facts, c.action.backends);
+    out.coverageMinRequests = Math.max(20, COVERAGE_REQUESTS_PER_BACKEND * out.coverage.length);
+  }
   if (e.localEndpointsOnly) {
     const a = c.action;
     const addr = "to" in a ? a.to.address : undefined;
@@ -296,11 +340,17 @@ function resolveExpectation(c: PlannedCheck, ctx: Context): ResolvedExpectation 
       out.backends = local.map((p) => p.name);
     } else {
       out.outcome = "blocked";
-      out.reason = `${e.reason} — no pod of the Service runs on ${node}, so it drops the traffic`;
       delete out.backends;
+      delete out.status;
+      if (e.noLocalEndpoint) {
+        out.denial = e.noLocalEndpoint;
+        out.reason = `${e.reason} — no pod of the Service runs on ${node}, so the service proxy drops the traffic there`;
+      } else {
+        out.reason = `${e.reason} — no pod of the Service runs on ${node}; labs does not know how this service proxy blocks it, so the check cannot pass`;
+      }
     }
   }
-  if (e.clientIp) out.clientIp = clientIp(e.clientIp, ctx);
+  if (e.clientIp) out.clientIp = clientIp(e.clientIp, c, ctx);
   if (e.answers) {
     const a = e.answers;
     if ("podsOf" in a) out.answers = readyPods(facts, a.podsOf).map((p) => p.ip!);
@@ -328,22 +378,40 @@ function resolveExpectation(c: PlannedCheck, ctx: Context): ResolvedExpectation 
 
 function clientIp(
   kind: NonNullable<Expectation["clientIp"]>,
+  c: PlannedCheck,
   ctx: Context,
-): NonNullable<ResolvedExpectation["clientIp"]> {
-  const own = ctx.client?.ip;
-  switch (kind) {
-    case "source":
-      return { equals: own ?? fail("the client pod has no IP"), describes: `the client pod's own IP ${own}` };
-    case "not-source":
-      return {
-        notEquals: own ?? fail("the client pod has no IP"),
-        describes: `not the client pod's IP ${own}`,
-      };
-    case "snat":
-      return { clusterSide: true, describes: "a node or pod-network address (SNAT)" };
-    case "kept":
-      return { clusterSide: false, describes: "the client's own address, not a node or pod-network address" };
+): ResolvedClientIp {
+  const proxyAddress = () => {
+    const to = "to" in c.action ? c.action.to.address : undefined;
+    if (!to || !("loadBalancerIp" in to)) return fail("a proxy's address needs a LoadBalancer target");
+    return address(to, ctx);
+  };
+  if (kind === "source") {
+    const own = ctx.client?.ip ?? fail("the client pod has no IP");
+    return { equals: own, describes: `the client pod's own IP ${own}` };
   }
+  if (kind === "kept") return { ownAddress: true, describes: "the client's own address on the connection" };
+  if (kind === "proxy") {
+    const lb = proxyAddress();
+    return {
+      equals: lb,
+      describes: `the L4 proxy's address ${lb} (the Envoy container behind the LoadBalancer IP)`,
+    };
+  }
+  if (kind === "snat") return { clusterSide: true, describes: "a node or pod-network address (SNAT)" };
+  const pods = c.expect.backendIn ?? fail("checking SNAT per answering pod needs the Service's pods");
+  const unchanged = kind.snatIfRemote === "kept" ? { ownAddress: true as const } : { equals: proxyAddress() };
+  const otherNodes: Record<string, string[]> = {};
+  for (const pod of readyPods(ctx.facts, pods)) {
+    otherNodes[pod.name] = ctx.facts.nodes.filter((n) => n.name !== pod.node).map((n) => n.internalIp);
+  }
+  if (!Object.keys(otherNodes).length) fail("no ready pod of the Service to check SNAT against");
+  const before =
+    "ownAddress" in unchanged ? "the client's own address" : `the proxy's address ${unchanged.equals}`;
+  return {
+    perBackend: { unchanged, otherNodes },
+    describes: `${before} when the answering pod runs on the node the traffic entered, else another node's address (SNAT)`,
+  };
 }
 
 /** Whether an address belongs to the cluster: a node's InternalIP or inside the pod CIDR. */

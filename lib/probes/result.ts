@@ -28,14 +28,42 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Outcomes that count as "the path is blocked" for an expected-blocked probe. */
-export const BLOCKED_OUTCOMES: readonly Outcome[] = [
-  "refused",
-  "timeout",
-  "reset",
-  "unreachable",
-  "dns-error",
-];
+/**
+ * How far an attempt got before it ended. With the outcome, the phase is the evidence that tells
+ * a policy's drop (a timeout while connecting) from a server that accepted and then said nothing
+ * (a timeout waiting for the response), or a name that never resolved from a path that is cut.
+ */
+export const PHASES = [
+  /** Looking up the target's name (getaddrinfo, as programs in the pod do). */
+  "resolve",
+  /** The TCP handshake (or, for UDP, sending the datagram). */
+  "connect",
+  /** The TLS handshake, after the TCP handshake completed. */
+  "tls",
+  /** The request is sent (the handshake completed); waiting for the answer to begin. */
+  "response",
+  /** Reading the HTTP body. */
+  "body",
+  /** The attempt finished: an answer arrived whole. */
+  "done",
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** The name lookup a tcp, http or udp attempt made before connecting. */
+export interface LookupEvidence {
+  name: string;
+  /** Every address getaddrinfo returned; the first is the one used. */
+  answers: string[];
+  ms: number;
+  /**
+   * Why it failed: NXDOMAIN (no search candidate exists), NODATA (names exist, without an
+   * address), SERVFAIL or REFUSED (the server said so), `timeout` (no reply before the attempt's
+   * timer), `cut-short` (the plan's deadline).
+   */
+  error?: string;
+  /** Each name asked, in order (search domains applied), with its answer: addresses or an rcode. */
+  tried?: { name: string; answer: string }[];
+}
 
 export type Protocol = "tcp" | "udp" | "http" | "https" | "dns";
 
@@ -58,10 +86,20 @@ export interface ProbeTarget {
 /** One try of a probe. A probe with `expect` may make several. */
 export interface AttemptRecord {
   outcome: Outcome;
-  /** Whether the target answered at all (TCP handshake, HTTP response, UDP reply, DNS reply). */
+  /**
+   * Whether the target answered at all: a completed TCP handshake (even if nothing followed), an
+   * HTTP response, a UDP reply, a DNS reply. A TCP RST or an ICMP error is not an answer: it may
+   * come from a rule on the path as well as from the target's kernel.
+   */
   reached: boolean;
+  /** How far the attempt got (absent in results written before phases were recorded). */
+  phase?: Phase;
   ms: number;
+  /** Time to the completed TCP handshake, when there was one. */
+  connectMs?: number;
   status?: number;
+  /** The name lookup's answers or failure, when the target was a name. */
+  lookup?: LookupEvidence;
   detail?: string;
 }
 
@@ -99,6 +137,8 @@ export interface CoverageStats {
   counts: Record<string, number>;
   requests: number;
   errors: number;
+  /** Failed requests by outcome (absent in results written before it was recorded). */
+  errorOutcomes?: Partial<Record<Outcome, number>>;
 }
 
 export interface ConvergenceStats {
@@ -125,12 +165,22 @@ export interface ProbeResult {
   startedAt: string;
   /** Time to establish the TCP connection in the attempt the result reports, when it got that far. */
   connectMs?: number;
+  /** How far the reported attempt got (see PHASES). */
+  phase?: Phase;
+  /** The name lookup of the reported attempt, when the target was a name. */
+  lookup?: LookupEvidence;
+  /** The client's own address and port on the connection (what a server sees when nothing rewrites it). */
+  localAddress?: string;
+  localPort?: number;
   /** Wall time of the whole probe, all attempts and pauses included. */
   totalMs: number;
   attempts: { count: number; list: AttemptRecord[] };
   /** Copied from the plan so the result can be judged alone. */
   expect?: "reachable" | "blocked";
-  /** For expected-blocked probes: every attempt (at least two) was blocked and none reached the target. */
+  /**
+   * For expected-blocked probes: every attempt (at least two) ended before the target answered.
+   * Whether that is the block the lab's dataplane produces is the verdict's call (verdict.ts).
+   */
   blockConfirmed?: boolean;
   status?: number;
   /** Response headers the plan asked to capture (lower-case names). */
@@ -139,6 +189,11 @@ export interface ProbeResult {
   bodyTruncated?: boolean;
   /** Which backend answered: agnhost `/hostname` body, a UDP `hostname` reply, or the field the plan names. */
   backend?: string;
+  /**
+   * How `backend` was learnt: `same-connection` when it came from a first request (`backendPath`)
+   * on the connection that then carried the probe's own request, so both answers are one backend's.
+   */
+  backendVia?: "response" | "same-connection";
   /** The client address the server saw (agnhost `/clientip`), without the port: shows SNAT. */
   clientIp?: string;
   clientPort?: number;
@@ -167,6 +222,7 @@ export function outcomeOfError(err: unknown): Outcome {
       return "reset";
     case "ENOTFOUND":
     case "EAI_AGAIN":
+    case "EAI_FAIL":
     case "EAI_NONAME":
     case "EAI_NODATA":
     case "ENODATA":

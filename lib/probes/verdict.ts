@@ -7,12 +7,23 @@
  *   observed, so nothing can be said about the network.
  * - skipped: the probe does not apply to this lab, with the reason.
  *
- * An expected-blocked path passes only when the engine confirmed the block on every attempt
- * (`blockConfirmed`): a single lost packet cannot pass for a working policy.
+ * An expected-blocked path passes only when every attempt (at least two) ended exactly the way the
+ * lab's dataplane blocks it (expectation `denial`: a drop, a reject, a name that does not exist):
+ * a handshake followed by silence, a refusal where the CNI drops, or a name that never resolved is
+ * something else, and fails with what was seen instead. A reachable path passes only on a whole
+ * answer with the expected status (200 unless said otherwise; redirects are not answers), from a
+ * backend it can name when the check asks which.
  */
 import type { Layer, ProbeInfo, ProbesPlan } from "./check.ts";
-import { isClusterSide, type ResolvedCheck, type ResolvedExpectation, type ResolvedRun } from "./resolver.ts";
-import { BLOCKED_OUTCOMES, type ProbeResult } from "./result.ts";
+import { attemptInWords, DENIAL_WORDS, resultInWords, showsDenial } from "./evidence.ts";
+import {
+  isClusterSide,
+  type ResolvedCheck,
+  type ResolvedClientIp,
+  type ResolvedExpectation,
+  type ResolvedRun,
+} from "./resolver.ts";
+import type { ProbeResult } from "./result.ts";
 
 export const VERDICTS = ["pass", "fail", "error", "skipped"] as const;
 export type VerdictStatus = (typeof VERDICTS)[number];
@@ -61,9 +72,10 @@ type Judgement = {
 /** The expected outcome and evidence in words, for reports. */
 export function expectedDetails(e: ResolvedExpectation): string[] {
   const d: string[] = [];
+  if (e.denial) d.push(DENIAL_WORDS[e.denial]);
   if (e.status !== undefined) d.push(`HTTP ${e.status}`);
   if (e.backends) d.push(`answered by one of ${e.backends.join(", ")}`);
-  if (e.coverage) d.push(`every endpoint answers: ${e.coverage.join(", ")}`);
+  if (e.coverage) d.push(`every endpoint answers, and nothing else: ${e.coverage.join(", ")}`);
   if (e.clientIp) d.push(`server sees ${e.clientIp.describes}`);
   if (e.answers) d.push(`DNS answers ${[...e.answers].sort().join(", ")}`);
   if (e.body !== undefined) d.push(`body "${e.body}"`);
@@ -77,22 +89,126 @@ export function expectedDetails(e: ResolvedExpectation): string[] {
 
 const attemptsText = (r: ProbeResult) => r.attempts.list.map((a) => a.outcome).join(", ");
 
+/** The evidence of a result in words: what was seen, attempt by attempt where there were several. */
 function observedOf(r: ProbeResult): { outcome: string; details: string[] } {
   const d: string[] = [];
-  if (r.status !== undefined) d.push(`HTTP ${r.status}`);
-  if (r.backend !== undefined) d.push(`answered by ${r.backend}`);
-  if (r.clientIp !== undefined) d.push(`server saw ${r.clientIp}`);
-  if (r.dns) d.push(`DNS ${r.dns.rcode ?? ""} ${r.dns.answers.join(", ")}`.trim());
-  if (r.coverage)
+  const several = !r.coverage && !r.latency && r.attempts.list.length > 1;
+  if (several) {
+    r.attempts.list.forEach((a, i) => {
+      d.push(`attempt ${i + 1}: ${attemptInWords(a)}`);
+    });
+  } else if (!r.coverage && !r.latency) {
+    d.push(resultInWords(r));
+  }
+  if (r.lookup?.answers.length) d.push(`${r.lookup.name} resolved to ${r.lookup.answers.join(", ")}`);
+  if (r.backend !== undefined)
     d.push(
-      `${r.coverage.requests} requests: ${Object.entries(r.coverage.counts)
-        .map(([k, v]) => `${k}×${v}`)
-        .join(", ")}`,
+      `answered by ${r.backend}${r.backendVia === "same-connection" ? " (asked first on the same connection)" : ""}`,
     );
-  // Coverage and latency list only their failed requests; their counts are reported above.
-  if (!r.coverage && r.attempts.list.length > 1) d.push(`${r.attempts.count} attempts (${attemptsText(r)})`);
-  if (r.detail) d.push(r.detail);
+  if (r.clientIp !== undefined)
+    d.push(
+      `server saw ${r.clientIp}${r.localAddress ? ` (the client's own address was ${r.localAddress})` : ""}`,
+    );
+  if (r.dns) d.push(`DNS ${r.dns.rcode ?? ""} ${r.dns.answers.join(", ")}`.trim());
+  if (r.coverage) {
+    const c = r.coverage;
+    d.push(
+      `${c.requests} requests: ${Object.entries(c.counts)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(", ")}${c.errors ? `; ${c.errors} failed (${failuresText(c.errorOutcomes)})` : ""}`,
+    );
+  }
+  if (r.detail && (r.coverage || r.latency)) d.push(r.detail);
   return { outcome: r.outcome, details: d };
+}
+
+function failuresText(counts: Partial<Record<string, number>> | undefined): string {
+  const entries = Object.entries(counts ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k}×${v}`).join(", ") : "outcomes not recorded";
+}
+
+/** Judges an expected block: every attempt must end the way the lab's dataplane blocks. */
+function judgeBlocked(e: ResolvedExpectation, r: ProbeResult, observed: Judgement["observed"]): Judgement {
+  const failed = (message: string): Judgement => ({ verdict: "fail", message, observed });
+  const attempts = r.attempts.list;
+  const leak = attempts.find((a) => a.reached);
+  if (leak || r.outcome === "connected" || r.outcome === "http-status") {
+    const what = leak ? attemptInWords(leak) : resultInWords(r);
+    return failed(`expected blocked, but the target answered: ${what}`);
+  }
+  if (!e.denial) {
+    return {
+      verdict: "error",
+      message: `nothing says how this dataplane blocks the path, so no observation can prove it (${e.reason}); seen: ${attempts.map(attemptInWords).join("; ")}`,
+      observed,
+    };
+  }
+  if (attempts.length < 2 || r.blockConfirmed !== true) {
+    return failed(
+      `expected ${DENIAL_WORDS[e.denial]} on every attempt, but the block was not confirmed (${attempts.length} attempt${attempts.length === 1 ? "" : "s"}: ${attemptsText(r) || "none"})`,
+    );
+  }
+  const other = attempts.find((a) => !showsDenial(a, e.denial!));
+  if (other) {
+    return failed(
+      `expected ${DENIAL_WORDS[e.denial]}, which is how this lab blocks it, but ${attemptInWords(other)}`,
+    );
+  }
+  return {
+    verdict: "pass",
+    message: `${DENIAL_WORDS[e.denial]} on all ${attempts.length} attempts: ${e.reason}`,
+    observed,
+  };
+}
+
+/** The address the server saw, against what the expectation says it must be. */
+function judgeClientIp(
+  c: ResolvedClientIp,
+  r: ProbeResult,
+  clusterSide: (ip: string) => boolean,
+): string | undefined {
+  const seen = r.clientIp;
+  if (seen === undefined) return "the server did not report the client address it saw";
+  const own = r.localAddress;
+  if (c.equals !== undefined && seen !== c.equals) return `the server saw ${seen}, expected ${c.describes}`;
+  if (c.ownAddress) {
+    if (!own) return "the prober did not record its own address, so a kept source cannot be shown";
+    if (seen !== own)
+      return `the server saw ${seen}, but the client's own address was ${own}: something on the way rewrote the source`;
+  }
+  if (c.clusterSide !== undefined && clusterSide(seen) !== c.clusterSide)
+    return `the server saw ${seen}, expected ${c.describes}`;
+  if (c.perBackend) {
+    const pod = r.backend;
+    if (pod === undefined || r.backendVia !== "same-connection")
+      return "the answer was not tied to the pod that gave it, so SNAT cannot be judged per pod";
+    const others = c.perBackend.otherNodes[pod];
+    if (!others) return `answered by ${pod}, which is not a ready pod of the Service`;
+    const unchanged = c.perBackend.unchanged;
+    const kept = "ownAddress" in unchanged ? own !== undefined && seen === own : seen === unchanged.equals;
+    if (!kept && !others.includes(seen)) {
+      const before = "ownAddress" in unchanged ? `the client's own address ${own ?? "?"}` : unchanged.equals;
+      return `${pod} saw ${seen}: neither ${before} (no SNAT, the pod runs on the node the traffic entered) nor another node's address (${others.join(", ")}: SNAT towards a pod elsewhere)`;
+    }
+  }
+  return undefined;
+}
+
+/** Coverage: every endpoint answered, nothing else did, and no request failed. */
+function judgeCoverage(e: ResolvedExpectation, r: ProbeResult): string | undefined {
+  const c = r.coverage;
+  if (!c) return "the result holds no coverage counts";
+  const expected = e.coverage ?? [];
+  const strays = Object.keys(c.counts).filter((b) => !expected.includes(b));
+  if (strays.length)
+    return `answers also came from ${strays.map((b) => `${b}×${c.counts[b]}`).join(", ")}, which ${strays.length === 1 ? "is not an endpoint" : "are not endpoints"} of the Service`;
+  if (c.errors > 0)
+    return `${c.errors} of ${c.requests} requests failed (${failuresText(c.errorOutcomes)}): an endpoint that does not answer takes part of the traffic`;
+  const missing = expected.filter((b) => !(b in c.counts));
+  if (missing.length) return `endpoints never answered in ${c.requests} requests: ${missing.join(", ")}`;
+  if (e.coverageMinRequests !== undefined && c.requests < e.coverageMinRequests)
+    return `only ${c.requests} of the ${e.coverageMinRequests} requests needed to rule out a stray endpoint were made`;
+  return undefined;
 }
 
 /** Judges one engine result against its resolved expectation. */
@@ -104,57 +220,49 @@ export function judgeResult(
 ): Judgement {
   if (!r) return { verdict: "error", message: "no result came back: the batch did not run or was cut short" };
   const observed = observedOf(r);
-  if (r.outcome === "error") {
-    return {
-      verdict: "error",
-      message: `the probe could not run: ${r.error ?? r.detail ?? "unknown error"}`,
-      observed,
-    };
-  }
   const failed = (message: string): Judgement => ({ verdict: "fail", message, observed });
+  if (r.outcome === "error") {
+    // Past a handshake the target was there: what it did (bytes that are not HTTP, a certificate
+    // that does not verify, a connection it would not keep) is an observation of the network,
+    // not a probe that could not run.
+    const reached = r.attempts.list.find((a) => a.reached && a.phase !== undefined);
+    if (!reached) {
+      return {
+        verdict: "error",
+        message: `the probe could not run: ${r.error ?? r.detail ?? "unknown error"}`,
+        observed,
+      };
+    }
+    if (e.outcome !== "blocked") {
+      const extra = r.error && r.error !== reached.detail ? `: ${r.error}` : "";
+      const wanted = e.outcome === "status" ? `HTTP ${e.status}` : "an answer";
+      return failed(`expected ${wanted}, but ${attemptInWords(reached)}${extra}`);
+    }
+  }
   const passed = (message: string): Judgement => ({ verdict: "pass", message, observed });
 
-  if (e.outcome === "blocked") {
-    if (r.attempts.list.some((a) => a.reached) || r.outcome === "connected" || r.outcome === "http-status")
-      return failed(
-        `expected blocked, but the target answered (${r.outcome}${r.status ? ` ${r.status}` : ""})`,
-      );
-    if (r.blockConfirmed !== true || !BLOCKED_OUTCOMES.includes(r.outcome))
-      return failed(
-        `expected blocked, but the block was not confirmed on every attempt (${attemptsText(r)})`,
-      );
-    return passed(`blocked on every attempt (${attemptsText(r)}): ${e.reason}`);
-  }
-
+  if (e.outcome === "blocked") return judgeBlocked(e, r, observed);
   if (e.split) return judgeSplit(e, r, observed);
   if (e.outcome === "status") {
-    return r.status === e.status
+    return r.status === e.status && r.outcome === "connected"
       ? passed(`HTTP ${r.status}: ${e.reason}`)
-      : failed(`expected HTTP ${e.status}, got ${r.status !== undefined ? `HTTP ${r.status}` : r.outcome}`);
+      : failed(`expected HTTP ${e.status}, but ${resultInWords(r)}`);
   }
-  if (r.outcome !== "connected") {
-    return failed(
-      `expected reachable, got ${r.outcome}${r.status ? ` ${r.status}` : ""}${r.detail ? `: ${r.detail}` : ""}`,
-    );
+  if (e.coverage && r.coverage) {
+    const wrong = judgeCoverage(e, r);
+    if (wrong) return failed(wrong);
   }
-  if (e.coverage) {
-    const missing = r.coverage?.missing ?? e.coverage;
-    if (missing.length) return failed(`endpoints never answered: ${missing.join(", ")}`);
-  }
+  if (r.outcome !== "connected") return failed(`expected an answer, but ${resultInWords(r)}`);
+  if (e.status !== undefined && r.status !== e.status)
+    return failed(`expected HTTP ${e.status}, but ${resultInWords(r)}`);
   if (e.backends && !e.coverage) {
     if (r.backend === undefined) return failed("the answer did not say which pod gave it");
     if (!e.backends.includes(r.backend))
       return failed(`answered by ${r.backend}, expected one of ${e.backends.join(", ")}`);
   }
   if (e.clientIp) {
-    const seen = r.clientIp;
-    if (seen === undefined) return failed("the server did not report the client address it saw");
-    const c = e.clientIp;
-    const ok =
-      (c.equals === undefined || seen === c.equals) &&
-      (c.notEquals === undefined || seen !== c.notEquals) &&
-      (c.clusterSide === undefined || clusterSide(seen) === c.clusterSide);
-    if (!ok) return failed(`the server saw ${seen}, expected ${c.describes}`);
+    const wrong = judgeClientIp(e.clientIp, r, clusterSide);
+    if (wrong) return failed(wrong);
   }
   if (e.answers) {
     const got = [...(r.dns?.answers ?? [])].sort();
@@ -170,14 +278,20 @@ export function judgeResult(
 
 function judgeSplit(e: ResolvedExpectation, r: ProbeResult, observed: Judgement["observed"]): Judgement {
   const split = e.split!;
-  const counts = r.coverage?.counts ?? {};
-  const answered = Object.values(counts).reduce((n, c) => n + c, 0);
-  if (answered < split.requests * 0.95) {
-    return {
-      verdict: "fail",
-      message: `only ${answered} of ${split.requests} requests were answered (${r.coverage?.errors ?? 0} errors)`,
-      observed,
-    };
+  const fail = (message: string): Judgement => ({ verdict: "fail", message, observed });
+  const c = r.coverage;
+  const counts = c?.counts ?? {};
+  const known = new Set(split.shares.flatMap((s) => s.backends));
+  const strays = Object.keys(counts).filter((b) => !known.has(b));
+  if (strays.length)
+    return fail(
+      `answers also came from ${strays.map((b) => `${b}×${counts[b]}`).join(", ")}, which no route backend runs`,
+    );
+  if (c && c.errors > 0)
+    return fail(`${c.errors} of ${c.requests} requests failed (${failuresText(c.errorOutcomes)})`);
+  const answered = Object.values(counts).reduce((n, x) => n + x, 0);
+  if (answered < split.requests) {
+    return fail(`only ${answered} of ${split.requests} requests were answered`);
   }
   const shares = split.shares.map((s) => {
     const n = s.backends.reduce((sum, b) => sum + (counts[b] ?? 0), 0);
@@ -186,7 +300,7 @@ function judgeSplit(e: ResolvedExpectation, r: ProbeResult, observed: Judgement[
   const text = shares.map((s) => `${s.label} ${s.seen}% (want ${s.percent}%)`).join(", ");
   const off = shares.filter((s) => Math.abs(s.seen - s.percent) > split.tolerance);
   return off.length
-    ? { verdict: "fail", message: `split outside ±${split.tolerance} points: ${text}`, observed }
+    ? fail(`split outside ±${split.tolerance} points: ${text}`)
     : {
         verdict: "pass",
         message: `split within ±${split.tolerance} points over ${answered} answers: ${text}`,

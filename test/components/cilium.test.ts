@@ -59,6 +59,15 @@ describe("Cilium's descriptor", () => {
     expect(plain).not.toHaveProperty("k8sServiceHost");
   });
 
+  it("answers kube-proxy's health port without kube-proxy, so a load balancer's health checks pass", () => {
+    const lab = checkLab(spec(true)).lab!;
+    expect(ciliumRender({ kubeProxyReplacement: true }, lab).values.kubeProxyReplacementHealthzBindAddr).toBe(
+      "0.0.0.0:10256",
+    );
+    const plain = ciliumRender({ kubeProxyReplacement: false }, checkLab(spec(false)).lab!).values;
+    expect(plain).not.toHaveProperty("kubeProxyReplacementHealthzBindAddr");
+  });
+
   it("enables Gateway API when the lab's gateway is Cilium", () => {
     const lab = withGateway(checkLab(spec(true)).lab!, "cilium");
     expect(ciliumRender({ kubeProxyReplacement: true }, lab).values.gatewayAPI).toEqual({ enabled: true });

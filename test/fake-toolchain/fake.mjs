@@ -627,9 +627,16 @@ function proberResult(probe, source) {
     source: { name: source.split("/")[1], namespace: source.split("/")[0] },
     target: { asked: target },
     outcome: blocked ? "timeout" : "connected",
+    phase: blocked ? "connect" : "done",
     startedAt: new Date().toISOString(),
     totalMs: 3,
-    attempts: { count: 1, list: [{ outcome: blocked ? "timeout" : "connected", reached: !blocked, ms: 3 }] },
+    // A block is a drop seen on both of its attempts (SYN unanswered), as the real prober reports it.
+    attempts: blocked
+      ? {
+          count: 2,
+          list: [1, 2].map(() => ({ outcome: "timeout", reached: false, phase: "connect", ms: 3 })),
+        }
+      : { count: 1, list: [{ outcome: "connected", reached: true, phase: "done", ms: 3 }] },
     ...(probe.expect ? { expect: probe.expect } : {}),
     ...(blockedWanted ? { blockConfirmed: blocked } : {}),
   };

@@ -1,6 +1,6 @@
 /**
- * Flake discipline: expected-blocked probes are attempted twice and never retried into a pass;
- * expected-reachable probes re-attempt failures within their window.
+ * Flake discipline: expected-blocked probes are attempted twice, at once on separate connections,
+ * and never retried into a pass; expected-reachable probes re-attempt failures within their window.
  */
 import { once } from "node:events";
 import net from "node:net";
@@ -42,9 +42,14 @@ describe("expected-blocked probes", () => {
         timeoutMs: 250,
         expect: "blocked",
       });
-      expect(result.attempts.list.map((a) => a.outcome)).toEqual(["timeout", "timeout"]);
+      expect(result.attempts.list.map((a) => [a.outcome, a.phase])).toEqual([
+        ["timeout", "connect"],
+        ["timeout", "connect"],
+      ]);
       expect(result.blockConfirmed).toBe(true);
-      expect(result.totalMs).toBeGreaterThanOrEqual(500);
+      // Both attempts run at once, the second started 100 ms after the first: one timeout, not two.
+      expect(result.totalMs).toBeGreaterThanOrEqual(250 + 100 - 1);
+      expect(result.totalMs).toBeLessThan(2 * 250 + 100);
     } finally {
       await stalled.close();
     }

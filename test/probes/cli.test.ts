@@ -55,7 +55,7 @@ describe("labs probes", () => {
     const r = runLabs(["probes", "kindnet-iptables"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("== Pod network");
-    expect(r.stdout).toMatch(/blocked +probe-worker → netpol-deny\.labs-netpol/);
+    expect(r.stdout).toMatch(/blocked \(drop\) +probe-worker → netpol-deny\.labs-netpol/);
   });
 
   it("refuses an unknown lab", () => {

@@ -14,6 +14,16 @@ import { cataloguePlans, SHARED_UPSTREAM } from "./support.ts";
 const plans = await cataloguePlans();
 
 describe("expectation table of every catalogue lab", () => {
+  it("reaches kindnet-nftables-gateway's Gateway at 127.0.0.1:8080: listener → Envoy Service nodePort → host port", () => {
+    const { plan } = plans.find((p) => p.name === "kindnet-nftables-gateway")!;
+    const gateway = plan.checks.filter((c) => c.probe.startsWith("gateway-"));
+    expect(gateway.length).toBeGreaterThan(0);
+    for (const c of gateway) {
+      expect("to" in c.action && c.action.to).toEqual({ address: { ip: "127.0.0.1" }, port: 8080 });
+      expect(c.describes).toContain("nodePort 30180 of Envoy Service labs-gateway-envoy");
+    }
+  });
+
   it("covers the whole catalogue", () => {
     expect(plans.length).toBeGreaterThanOrEqual(11);
     console.info(`probe plans of ${plans.length} labs; upstream files from ${SHARED_UPSTREAM}`);
@@ -49,6 +59,8 @@ describe("expectation table of every catalogue lab", () => {
           expect(c.expect.reason).toContain(`not enforced by ${lab.claims.networkPolicy.by} — expected`);
         }
         expect(c.expect.because).toEqual({ capability: "networkPolicy", by: lab.claims.networkPolicy.by });
+        // A block passes only on what this CNI does with a denied packet (kindnet, Calico, Cilium: drop).
+        if (lab.capabilities.networkPolicy) expect(c.expect.denial).toBe(lab.capabilities.policyDenial);
       }
       // The labelled client is allowed everywhere; the open target is reachable from every client.
       expect(plan.checks.find((c) => c.id === "netpol-ingress/probe-peer/netpol-allow")!.expect.outcome).toBe(
@@ -86,6 +98,27 @@ describe("expectation table of every catalogue lab", () => {
             .map((c) => c.node),
         );
         for (const c of proof) expect(c.expect.contains).toBe(mode);
+      }
+
+      // No check asks a backend for an answer it does not declare (echo-v2 answers every path with
+      // its pod name: no header, no client address).
+      for (const c of plan.checks.filter((x) => x.action.kind === "http" || x.action.kind === "coverage")) {
+        const path = "path" in c.action ? c.action.path : "";
+        if (c.expect.body !== undefined) expect(path).toMatch(/\/header\?key=/);
+        if (c.expect.backendIn?.selector["app"] === "echo-v2") expect(c.expect.clientIp).toBeUndefined();
+      }
+      // Route checks prove which backend answered: each names the pods that may answer.
+      for (const c of plan.checks.filter((x) => ["gateway-routes", "ingress-paths"].includes(x.probe)))
+        if (c.expect.outcome === "reachable") expect(c.expect.backendIn).toBeDefined();
+      // The source address a LoadBalancer backend sees follows the load balancer and the proxy.
+      for (const c of plan.checks.filter((x) => x.probe === "source-ip")) {
+        const local = c.describes.includes("externalTrafficPolicy Local");
+        const arrives = lab.capabilities.loadBalancerSource === "proxy" ? "proxy" : "kept";
+        if (local) expect(c.expect.clientIp).toBe(arrives);
+        else if (lab.capabilities.externalSourceNat === "remote-backend") {
+          expect(c.expect.clientIp).toEqual({ snatIfRemote: arrives });
+          expect(c.action.kind === "http" && c.action.backendPath).toBe("/hostname");
+        } else expect(c.expect.clientIp).toBe("snat");
       }
 
       // Every check id is a valid engine probe id (results come back under it).

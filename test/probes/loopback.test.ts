@@ -1,9 +1,10 @@
 /**
  * End to end on loopback: the kindnet-iptables plan (a few of its checks) resolved against fake
  * cluster facts whose addresses are real local servers on 127.0.5.x, run through the prober
- * engine, judged, and rendered in all four outputs. One target "leaks" on purpose (a policy that
- * should block lets the request through) and one client is missing, so fail and error are
- * exercised on real results.
+ * engine, judged, and rendered in all four outputs. The denied target drops SYNs (a listener whose
+ * accept queue is full, in a stopped process: what kindnet does with a denied packet), one target
+ * "leaks" on purpose (a policy that should block lets the request through) and one client is
+ * missing, so fail and error are exercised on real results.
  */
 import * as http from "node:http";
 import { DOMParser } from "@xmldom/xmldom";
@@ -21,6 +22,7 @@ import { buildReport, type ProbeReport } from "../../lib/probes/report.ts";
 import { type ClusterFacts, resolvePlan } from "../../lib/probes/resolver.ts";
 import type { ProbeResult } from "../../lib/probes/result.ts";
 import { judgeRun, type Verdict } from "../../lib/probes/verdict.ts";
+import { type Blackhole, startStalledListener } from "../prober/support/blackhole.ts";
 import { fakeFacts } from "./fake-facts.ts";
 import { upstreamReader } from "./support.ts";
 
@@ -62,6 +64,7 @@ const CHOSEN = [
 ];
 
 let report: ProbeReport;
+let drop: Blackhole | undefined;
 const verdict = (id: string): Verdict => report.verdicts.find((v) => v.id === id)!;
 
 describe.skipIf(!isRoot)("probes end to end on loopback", () => {
@@ -76,7 +79,7 @@ describe.skipIf(!isRoot)("probes end to end on loopback", () => {
       "probe-peer": "127.0.5.2",
       "probe-worker": "127.0.5.3",
       "netpol-open": "127.0.5.4",
-      "netpol-deny": "127.0.5.5", // nothing listens: refused, twice
+      "netpol-deny": "127.0.5.5", // SYNs dropped, as kindnet drops a denied packet
       "netpol-allow": "127.0.5.6", // listens: the policy "leaks"
     };
     const base = fakeFacts(plan, { ip: (name, i) => ips[name] ?? `127.0.6.${i + 1}` });
@@ -92,6 +95,7 @@ describe.skipIf(!isRoot)("probes end to end on loopback", () => {
     await listen("127.0.5.6", 8080, netexec(["netpol-allow"]));
     await listen("127.0.5.10", 80, netexec(["echo-7d9-a", "echo-7d9-b"]));
     await listen("127.0.7.2", 10250, netexec(["kubelet"]));
+    drop = await startStalledListener("127.0.5.5", 8080);
 
     const run = resolvePlan(plan, facts);
     const results: ProbeResult[] = [];
@@ -109,6 +113,7 @@ describe.skipIf(!isRoot)("probes end to end on loopback", () => {
   }, 60_000);
 
   afterAll(async () => {
+    await drop?.close();
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   });
 
@@ -132,7 +137,7 @@ describe.skipIf(!isRoot)("probes end to end on loopback", () => {
     const deny = verdict("netpol-ingress/probe-control-plane/netpol-deny");
     expect(deny).toMatchObject({
       verdict: "pass",
-      message: expect.stringContaining("blocked on every attempt (refused, refused)"),
+      message: expect.stringContaining("dropped: no handshake before the timeout on all 2 attempts"),
     });
     const leak = verdict("netpol-ingress/probe-control-plane/netpol-allow");
     expect(leak.verdict).toBe("fail");
@@ -212,7 +217,7 @@ describe.skipIf(!isRoot)("probes end to end on loopback", () => {
     expect(md).toContain("# Probes: kindnet-iptables");
     expect(md).toContain("## NetworkPolicy");
     expect(md).toMatch(
-      /\| ❌ fail \| probe-control-plane → netpol-allow\.labs-netpol .* \| blocked \| connected: .*answered by netpol-allow/,
+      /\| ❌ fail \| probe-control-plane → netpol-allow\.labs-netpol .* \| blocked: dropped: no handshake before the timeout \| connected: .*answered by netpol-allow/,
     );
     for (const line of md.split("\n").filter((l) => l.startsWith("| ")))
       expect(line.split(/(?<!\\)\|/).length).toBe(7);

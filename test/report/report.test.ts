@@ -55,6 +55,32 @@ describe("the recorded runs", () => {
     for (const s of latency) expect(s.p50Ms).toBeLessThanOrEqual(s.p99Ms);
   });
 
+  it("show the evidence that decided each failed check, in words, in Markdown and HTML", () => {
+    const md = renderRunMarkdown(run);
+    const html = renderRunHtml(run);
+    const failed = run.labs.flatMap((l) => l.probes!.verdicts).filter((v) => v.verdict === "fail");
+    expect(failed.length).toBeGreaterThan(0);
+    const inHtml = (t: string) =>
+      t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    for (const v of failed) {
+      // What was seen, attempt by attempt ("no handshake within …", "the lookup of … failed"), and
+      // the sentence that decided the verdict.
+      expect(v.observed!.details.length, v.id).toBeGreaterThan(0);
+      expect(md, v.id).toContain(`why: ${v.message}`);
+      expect(html, v.id).toContain(inHtml(`why: ${v.message}`));
+      for (const d of v.observed!.details) expect(md, v.id).toContain(d);
+    }
+    // A drop that passed is explained by what was seen too: no handshake on either attempt.
+    const drop = run.labs[0]!.probes!.verdicts.find(
+      (v) => v.id === "netpol-ingress/probe-worker/netpol-deny",
+    )!;
+    expect(drop).toMatchObject({ verdict: "pass" });
+    expect(drop.observed!.details).toEqual([
+      expect.stringMatching(/^attempt 1: no handshake within the timeout/),
+      expect.stringMatching(/^attempt 2: no handshake within the timeout/),
+    ]);
+  });
+
   it("name no user and no home folder", () => {
     for (const dir of [TWO_CNIS, NFTABLES]) {
       const text = readFileSync(join(dir, "results.json"), "utf8");

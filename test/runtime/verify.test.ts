@@ -72,7 +72,7 @@ function smallPlan(): ProbesPlan {
         probe: "p-blocked",
         from: { client: "probe-worker" },
         action: { kind: "tcp", to: { address: { podIp: deny }, port: 8080 } },
-        expect: { outcome: "blocked", reason: "a default-deny policy selects it" },
+        expect: { outcome: "blocked", denial: "drop", reason: "a default-deny policy selects it" },
         describes: "probe-worker → netpol-deny",
       },
       {

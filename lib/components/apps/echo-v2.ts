@@ -2,6 +2,7 @@ import { Deployment, ImagePullPolicy, LabelSelector, Protocol, Service, ServiceT
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
 import { ensureNamespace } from "../namespace.ts";
+import { answersAnnotation, netexecAnswers } from "./answers.ts";
 import {
   AGNHOST_IMAGE,
   APPS_NAMESPACE,
@@ -48,11 +49,22 @@ export const echoV2 = defineComponent({
     const chart = ctx.stage("apps");
     ensureNamespace(chart, o.namespace);
     const labels = appLabels(ECHO_V2.app);
+    const args = [
+      "netexec",
+      `--http-port=${ECHO_HTTP_PORT}`,
+      `--udp-port=${ECHO_UDP_PORT}`,
+      "--http-override=/hostname",
+    ];
     const deployment = new Deployment(chart, "echo-v2", {
       metadata: { name: ECHO_V2.deployment, namespace: o.namespace, labels },
       replicas: o.replicas,
       select: false,
-      podMetadata: { labels: { ...labels, [VERSION_LABEL]: ECHO_V2.version } },
+      podMetadata: {
+        labels: { ...labels, [VERSION_LABEL]: ECHO_V2.version },
+        // Every path answers the pod name, so it can prove a route reached it, but it cannot
+        // echo a header or the client address: the planner sends it no such check.
+        annotations: answersAnnotation(netexecAnswers(args)),
+      },
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: false },
       containers: [
@@ -60,12 +72,7 @@ export const echoV2 = defineComponent({
           name: "netexec",
           image: AGNHOST_IMAGE,
           imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
-          args: [
-            "netexec",
-            `--http-port=${ECHO_HTTP_PORT}`,
-            `--udp-port=${ECHO_UDP_PORT}`,
-            "--http-override=/hostname",
-          ],
+          args,
           ports: [
             { name: HTTP_PORT_NAME, number: ECHO_HTTP_PORT, protocol: Protocol.TCP },
             { name: UDP_PORT_NAME, number: ECHO_UDP_PORT, protocol: Protocol.UDP },

@@ -12,6 +12,7 @@ import type { Construct } from "constructs";
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
 import { ensureNamespace } from "../namespace.ts";
+import { answersAnnotation, netexecAnswers } from "./answers.ts";
 import {
   AGNHOST_IMAGE,
   APPS_NAMESPACE,
@@ -108,11 +109,12 @@ export const echo = defineComponent({
     ensureNamespace(chart, o.namespace);
     const labels = appLabels(ECHO.app);
     const podLabels = { ...labels, [VERSION_LABEL]: "v1" };
+    const args = ["netexec", `--http-port=${ECHO_HTTP_PORT}`, `--udp-port=${ECHO_UDP_PORT}`];
     const deployment = new Deployment(chart, "echo", {
       metadata: { name: ECHO.deployment, namespace: o.namespace, labels },
       replicas: o.replicas,
       select: false,
-      podMetadata: { labels: podLabels },
+      podMetadata: { labels: podLabels, annotations: answersAnnotation(netexecAnswers(args)) },
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: false },
       containers: [
@@ -120,7 +122,7 @@ export const echo = defineComponent({
           name: "netexec",
           image: AGNHOST_IMAGE,
           imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
-          args: ["netexec", `--http-port=${ECHO_HTTP_PORT}`, `--udp-port=${ECHO_UDP_PORT}`],
+          args,
           ports: [
             { name: HTTP_PORT_NAME, number: ECHO_HTTP_PORT, protocol: Protocol.TCP },
             { name: UDP_PORT_NAME, number: ECHO_UDP_PORT, protocol: Protocol.UDP },

@@ -2,6 +2,7 @@ import { k8s } from "cdk8s-plus-34";
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
 import { ensureNamespace } from "../namespace.ts";
+import { answersAnnotation, netexecAnswers } from "./answers.ts";
 import {
   AGNHOST_IMAGE,
   APPS_NAMESPACE,
@@ -13,6 +14,8 @@ import {
   WEB,
 } from "./names.ts";
 import { appLabels } from "./workload.ts";
+
+const WEB_ARGS = ["netexec", `--http-port=${ECHO_HTTP_PORT}`, `--udp-port=${ECHO_UDP_PORT}`];
 
 const options = z.strictObject({
   replicas: z.number().int().min(1).max(5).default(2),
@@ -70,7 +73,7 @@ export const web = defineComponent({
         podManagementPolicy: "Parallel",
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: answersAnnotation(netexecAnswers(WEB_ARGS)) },
           spec: {
             automountServiceAccountToken: false,
             containers: [
@@ -79,7 +82,7 @@ export const web = defineComponent({
                 image: AGNHOST_IMAGE,
                 imagePullPolicy: "IfNotPresent",
                 // netexec's /healthz turns 200 only once its UDP server runs: keep UDP on.
-                args: ["netexec", `--http-port=${ECHO_HTTP_PORT}`, `--udp-port=${ECHO_UDP_PORT}`],
+                args: WEB_ARGS,
                 ports: [
                   { name: HTTP_PORT_NAME, containerPort: ECHO_HTTP_PORT, protocol: "TCP" },
                   { name: UDP_PORT_NAME, containerPort: ECHO_UDP_PORT, protocol: "UDP" },

@@ -99,6 +99,14 @@ export const calico = defineComponent({
       value: true,
       reason: `Calico's Felix enforces NetworkPolicy on every node (${o.dataplane} dataplane)`,
     },
+    // FelixConfiguration iptablesFilterDenyAction / nftablesFilterDenyAction default to Drop
+    // (projectcalico/calico api/pkg/apis/projectcalico/v3/felixconfig.go); labs writes no
+    // FelixConfiguration. The eBPF dataplane drops what its policy program denies too
+    // (felix/bpf-gpl/reasons.h: CALI_REASON_DROPPED_BY_POLICY).
+    policyDenial: {
+      value: "drop",
+      reason: "Felix drops packets a policy denies (its default deny action; labs leaves it as it is)",
+    },
     podEncapsulation: {
       value: "vxlan",
       reason: "the IP pool uses VXLAN: pod packets to other nodes leave through vxlan.calico (UDP 4789)",
@@ -112,6 +120,12 @@ export const calico = defineComponent({
           serviceProxy: {
             value: "calico ebpf",
             reason: "Calico's eBPF programs on each interface translate Service addresses",
+          },
+          // docs.tigera.io/calico/latest/operations/ebpf/enabling-ebpf: the eBPF dataplane
+          // "preserves external client source IP addresses all the way to the pod".
+          externalSourceNat: {
+            value: "never",
+            reason: "Calico's eBPF dataplane forwards external traffic to the backend's node without SNAT",
           },
         }
       : {}),

@@ -22,7 +22,16 @@ export function ciliumValues(input: CiliumValuesInput): Record<string, unknown> 
     operator: { replicas: 1 },
     kubeProxyReplacement: input.kubeProxyReplacement,
     ...(input.kubeProxyReplacement
-      ? { k8sServiceHost: input.apiServer.host, k8sServicePort: input.apiServer.port }
+      ? {
+          k8sServiceHost: input.apiServer.host,
+          k8sServicePort: input.apiServer.port,
+          // Without kube-proxy nothing answers its health port, 10256, which load balancers probe
+          // for Cluster-policy Services: cloud-provider-kind v0.11.1 (pkg/loadbalancer/proxy.go)
+          // health-checks every node there, and with no healthy node its Envoy has nowhere to
+          // send a connection (kubernetes-sigs/cloud-provider-kind#65). Cilium serves the same
+          // endpoint when asked to; the chart leaves it off (values.yaml, 1.19.6 and 1.20.0).
+          kubeProxyReplacementHealthzBindAddr: "0.0.0.0:10256",
+        }
       : {}),
     // The chart's default ("helm") generates a fresh CA and certificates on every render, so no
     // two renders would match. "cronJob" makes them in the cluster with the chart's certgen Job.

@@ -75,6 +75,12 @@ export const cilium = defineComponent({
       value: true,
       reason: "Cilium enforces NetworkPolicy with eBPF programs on each pod's interface",
     },
+    // The chart's policyDenyResponse defaults to "none" (values.yaml of 1.19.6 and 1.20.0; "icmp"
+    // would answer denied egress with ICMP); labs does not set it, so denied packets are dropped.
+    policyDenial: {
+      value: "drop",
+      reason: "Cilium drops packets a policy denies (policyDenyResponse none, the chart's default)",
+    },
     podEncapsulation: {
       value: "vxlan",
       reason: "Cilium runs in tunnel mode: pod packets to other nodes leave through cilium_vxlan (UDP 8472)",
@@ -89,6 +95,13 @@ export const cilium = defineComponent({
           serviceProxy: {
             value: "cilium ebpf",
             reason: "Cilium's eBPF maps hold every Service and its backends",
+          },
+          // Documentation/network/kubernetes/kubeproxy-free.rst: NodePort runs in SNAT mode by
+          // default, and SNATs only when the backend it picked is on a remote node.
+          externalSourceNat: {
+            value: "remote-backend",
+            reason:
+              "Cilium's NodePort (SNAT mode, the default) SNATs to the node only when the chosen backend runs on another node",
           },
         }
       : {}),

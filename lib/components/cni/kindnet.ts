@@ -10,6 +10,12 @@ export const kindnet = defineComponent({
   options: z.strictObject({}),
   capabilities: () => ({
     networkPolicy: { value: true, reason: "kindnet enforces NetworkPolicy (since kind v0.24)" },
+    // kind v0.32.0 images/kindnetd pins sigs.k8s.io/kube-network-policies f67f0fb35e2b, whose
+    // nfqueue handler (pkg/dataplane/controller.go) gives a denied packet the verdict NfDrop.
+    policyDenial: {
+      value: "drop",
+      reason: "its kube-network-policies engine drops the first packet of a connection a policy denies",
+    },
     podEncapsulation: {
       value: "routed",
       reason: "kindnet adds a route to each node's pod CIDR via that node's IP",

@@ -44,6 +44,13 @@ export const cloudProviderKind = defineComponent({
       reason:
         "cloud-provider-kind starts an Envoy container per LoadBalancer Service on the kind network and writes its IP into the Service status",
     },
+    // v0.11.1 pkg/loadbalancer/proxy.go: a tcp_proxy listener whose cluster is every node's
+    // InternalIP:nodePort; server.go writes the container's own IP into status.loadBalancer.
+    loadBalancerSource: {
+      value: "proxy",
+      reason:
+        "its Envoy is an L4 proxy (tcp_proxy) that opens its own connection to a node's nodePort: the node sees the Envoy container's address, which is the LoadBalancer IP",
+    },
   }),
   images: () => [CLOUD_PROVIDER_KIND_PROXY_IMAGE],
   sideContainers: (_o, lab): SideContainer[] => [

@@ -99,6 +99,11 @@ export const metallb = defineComponent({
       value: true,
       reason: `MetalLB assigns LoadBalancer IPs from ${o.pool} and its speaker answers ARP for them on the kind network (reachable from a Linux host only)`,
     },
+    loadBalancerSource: {
+      value: "client",
+      reason:
+        "MetalLB only announces the address (ARP); the client's packets reach the node unchanged, and the service proxy handles them",
+    },
   }),
   rules: (o, lab) => [
     ...poolRules(o, lab),

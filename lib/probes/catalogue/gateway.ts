@@ -1,8 +1,9 @@
-import type { AddressRef, PlannedCheck, PodSet, PortRef, ServiceRef } from "../check.ts";
+import type { HttpAnswers } from "../../components/apps/answers.ts";
+import type { PlannedCheck, PodSet, ServiceRef } from "../check.ts";
 import { missing, throughNorthSouth } from "../expectations.ts";
-import { byKind, findService, type Loose, type ProbeLab, podsOf, servesNetexec } from "../probe-lab.ts";
-import { check, defineProbe, HOST, orSkip } from "./probe.ts";
-import { concreteHost, entryPoint, pathSlug, pathThrough } from "./routes.ts";
+import { answersOf, byKind, findService, type Loose, type ProbeLab, podsOf } from "../probe-lab.ts";
+import { check, defineProbe, HOST, type LeftOut, type Planned, withLeftOut } from "./probe.ts";
+import { concreteHost, type Entry, gatewayEntryPoint, pathSlug, routePath } from "./routes.ts";
 
 /** Requests of the weighted-split check, and how far each share may stray (percentage points). */
 export const SPLIT_REQUESTS = 500;
@@ -11,6 +12,8 @@ export const SPLIT_TOLERANCE = 5;
 interface Backend extends ServiceRef {
   weight: number;
   pods?: PodSet;
+  /** What the backend's pods declare they answer. */
+  answers?: HttpAnswers;
 }
 
 interface RouteRule {
@@ -85,7 +88,8 @@ function routeRules(pl: ProbeLab): RouteRule[] {
           return {
             ...ref,
             weight: (b.weight as number | undefined) ?? 1,
-            pods: pods && servesNetexec(pl, pods) ? pods : undefined,
+            pods,
+            answers: pods && answersOf(pl, pods),
           };
         });
       return {
@@ -101,26 +105,23 @@ function routeRules(pl: ProbeLab): RouteRule[] {
   });
 }
 
-type Entry = { address: AddressRef; port: PortRef; via: string };
-
 function plan(
   pl: ProbeLab,
-  build: (rule: RouteRule, entry: Entry) => PlannedCheck[],
+  build: (rule: RouteRule, entry: Entry, leftOut: LeftOut[]) => PlannedCheck[],
   none: string,
-): PlannedCheck[] | { skip: string } {
+): Planned {
   const absent = missing(pl.lab, "gatewayApi");
   if (absent) return { skip: absent };
   const rules = routeRules(pl);
   if (!rules.length) return { skip: "no HTTPRoute attached to a Gateway listener in this lab's apps" };
   const checks: PlannedCheck[] = [];
+  const leftOut: LeftOut[] = [];
   for (const rule of rules) {
-    const entry = entryPoint(pl, rule.gateway.port, {
-      gatewayIp: { namespace: rule.gateway.namespace, name: rule.gateway.name },
-    });
+    const entry = gatewayEntryPoint(pl, rule.gateway, rule.gateway.port);
     if ("skip" in entry) return entry;
-    checks.push(...build(rule, entry));
+    checks.push(...build(rule, entry, leftOut));
   }
-  return orSkip(checks, none);
+  return withLeftOut(checks, leftOut, none);
 }
 
 const headerText = (h: Record<string, string>) =>
@@ -135,43 +136,56 @@ const ids = (rule: RouteRule, m: RouteRule["matches"][number]) => [
   ...Object.entries(m.headers).map(([k, v]) => pathSlug(`${k}-${v}`)),
 ];
 
+const routeOf = (rule: RouteRule, m: RouteRule["matches"][number]) => ({
+  prefix: m.prefix,
+  exact: m.exact,
+  rewritesToRoot: rule.rewritesToRoot,
+});
+
+const matchText = (rule: RouteRule, m: RouteRule["matches"][number]) =>
+  `${rule.host ? `Host: ${rule.host} ` : ""}${m.prefix}${headerText(m.headers)}`;
+
 export const gatewayRoutes = defineProbe({
   id: "gateway-routes",
   layer: "north-south",
   title: "Host to Gateway API routes (path and header matches)",
   teaches:
-    "An HTTPRoute attaches to a Gateway listener and matches on path and headers (e.g. `X-Version: 2` → v2); the Gateway implementation forwards each request to the matching rule's Service.",
+    "An HTTPRoute attaches to a Gateway listener and matches on path and headers (e.g. `X-Version: 2` → v2); the Gateway implementation forwards each request to the matching rule's Service, and the pod that answers names itself, proving where the request went.",
   plan(pl) {
     return plan(
       pl,
-      (rule, entry) =>
+      (rule, entry, leftOut) =>
         rule.backends.length !== 1
           ? []
-          : rule.matches.map((m) => {
+          : rule.matches.flatMap((m) => {
               const backend = rule.backends[0]!;
-              const path = backend.pods ? pathThrough(m.prefix, "/hostname", rule.rewritesToRoot) : undefined;
-              const expect = throughNorthSouth(
-                pl.lab,
-                "gatewayApi",
-                path
-                  ? `the route ${rule.route.name} sends ${m.prefix}${headerText(m.headers)} to ${backend.service}`
-                  : `the route ${rule.route.name} sends ${m.prefix}${headerText(m.headers)} to ${backend.service}; the app sees the path unchanged, so only the answer is checked`,
-                path ? { backendIn: backend.pods! } : {},
-              );
-              return check(
-                this,
-                ids(rule, m),
-                HOST,
-                {
-                  kind: "http",
-                  to: { address: entry.address, port: entry.port },
-                  path: path ?? m.prefix,
-                  ...(rule.host ? { host: rule.host } : {}),
-                  ...(Object.keys(m.headers).length ? { headers: m.headers } : {}),
-                },
-                expect,
-                `host → gateway ${rule.gateway.name} ${entry.via}${rule.host ? ` Host: ${rule.host}` : ""}${headerText(m.headers)} ${path ?? m.prefix} → ${backend.service}`,
-              );
+              const describes = `host → gateway ${rule.gateway.name} ${entry.via} ${matchText(rule, m)} → ${backend.service}`;
+              const found = routePath([backend], "pod-name", routeOf(rule, m));
+              if ("reason" in found || !backend.pods) {
+                leftOut.push({ describes, reason: "reason" in found ? found.reason : "no pods behind it" });
+                return [];
+              }
+              return [
+                check(
+                  this,
+                  ids(rule, m),
+                  HOST,
+                  {
+                    kind: "http",
+                    to: { address: entry.address, port: entry.port },
+                    path: found.path,
+                    ...(rule.host ? { host: rule.host } : {}),
+                    ...(Object.keys(m.headers).length ? { headers: m.headers } : {}),
+                  },
+                  throughNorthSouth(
+                    pl.lab,
+                    "gatewayApi",
+                    `the route ${rule.route.name} sends ${m.prefix}${headerText(m.headers)} to ${backend.service}, whose pod names itself in the answer`,
+                    { backendIn: backend.pods },
+                  ),
+                  `host → gateway ${rule.gateway.name} ${entry.via}${rule.host ? ` Host: ${rule.host}` : ""}${headerText(m.headers)} ${found.path} → ${backend.service}`,
+                ),
+              ];
             }),
       "no HTTPRoute rule with a single Service backend in this lab's apps",
     );
@@ -187,11 +201,16 @@ export const gatewaySplit = defineProbe({
   plan(pl) {
     return plan(
       pl,
-      (rule, entry) => {
-        if (rule.backends.length < 2 || rule.backends.some((b) => !b.pods)) return [];
+      (rule, entry, leftOut) => {
+        if (rule.backends.length < 2) return [];
         const m = rule.matches.find((x) => !x.exact) ?? rule.matches[0];
-        const path = m && pathThrough(m.prefix, "/hostname", rule.rewritesToRoot);
-        if (!m || !path) return [];
+        if (!m) return [];
+        const describes = `host → gateway ${rule.gateway.name} ${entry.via} ${matchText(rule, m)} → ${rule.backends.map((b) => b.service).join(" / ")}`;
+        const found = routePath(rule.backends, "pod-name", routeOf(rule, m));
+        if ("reason" in found || rule.backends.some((b) => !b.pods)) {
+          leftOut.push({ describes, reason: "reason" in found ? found.reason : "a backend has no pods" });
+          return [];
+        }
         const total = rule.backends.reduce((n, b) => n + b.weight, 0);
         const shares = rule.backends.map((b) => ({
           label: b.service,
@@ -206,7 +225,7 @@ export const gatewaySplit = defineProbe({
             {
               kind: "coverage",
               to: { address: entry.address, port: entry.port },
-              path,
+              path: found.path,
               sample: SPLIT_REQUESTS,
               ...(rule.host ? { host: rule.host } : {}),
               ...(Object.keys(m.headers).length ? { headers: m.headers } : {}),
@@ -214,14 +233,14 @@ export const gatewaySplit = defineProbe({
             throughNorthSouth(
               pl.lab,
               "gatewayApi",
-              `weights ${rule.backends.map((b) => `${b.service} ${b.weight}`).join(" / ")}: ${shares.map((s) => `${s.percent}%`).join(" / ")} of ${SPLIT_REQUESTS} requests, each within ±${SPLIT_TOLERANCE} points`,
+              `weights ${rule.backends.map((b) => `${b.service} ${b.weight}`).join(" / ")}: ${shares.map((s) => `${s.percent}%`).join(" / ")} of ${SPLIT_REQUESTS} requests, each within ±${SPLIT_TOLERANCE} points; every request answered, only by these pods`,
               { split: { shares, tolerance: SPLIT_TOLERANCE } },
             ),
-            `host → gateway ${rule.gateway.name} ${entry.via} ${path} × ${SPLIT_REQUESTS} → ${rule.backends.map((b) => b.service).join(" / ")}`,
+            `host → gateway ${rule.gateway.name} ${entry.via} ${found.path} × ${SPLIT_REQUESTS} → ${rule.backends.map((b) => b.service).join(" / ")}`,
           ),
         ];
       },
-      "no HTTPRoute rule splits traffic between Services answering /hostname in this lab's apps",
+      "no HTTPRoute rule splits traffic between Services in this lab's apps",
     );
   },
 });
@@ -235,12 +254,17 @@ export const gatewayFilterHeader = defineProbe({
   plan(pl) {
     return plan(
       pl,
-      (rule, entry) => {
+      (rule, entry, leftOut) => {
         const m = rule.matches[0];
-        if (!m || !rule.backends.every((b) => b.pods)) return [];
+        if (!m) return [];
         return Object.entries(rule.addsHeaders).flatMap(([name, value]) => {
-          const path = pathThrough(m.prefix, `/header?key=${encodeURIComponent(name)}`, rule.rewritesToRoot);
-          if (!path) return [];
+          const describes = `host → gateway ${rule.gateway.name} ${entry.via} ${matchText(rule, m)} (expects ${name}: ${value})`;
+          const found = routePath(rule.backends, "request-header", routeOf(rule, m));
+          if ("reason" in found) {
+            leftOut.push({ describes, reason: found.reason });
+            return [];
+          }
+          const path = `${found.path}?key=${encodeURIComponent(name)}`;
           return [
             check(
               this,
@@ -256,7 +280,7 @@ export const gatewayFilterHeader = defineProbe({
               throughNorthSouth(
                 pl.lab,
                 "gatewayApi",
-                `the route ${rule.route.name} adds ${name}: ${value} on the way`,
+                `the route ${rule.route.name} adds ${name}: ${value} on the way; the value names the rule`,
                 { body: value },
               ),
               `host → gateway ${rule.gateway.name} ${entry.via}${rule.host ? ` Host: ${rule.host}` : ""}${headerText(m.headers)} ${path} (expects ${name}: ${value})`,
@@ -264,7 +288,7 @@ export const gatewayFilterHeader = defineProbe({
           ];
         });
       },
-      "no HTTPRoute rule with a RequestHeaderModifier filter in front of agnhost in this lab's apps",
+      "no HTTPRoute rule with a RequestHeaderModifier filter in this lab's apps",
     );
   },
 });

@@ -1,8 +1,8 @@
 import type { PlannedCheck, ServiceRef } from "../check.ts";
 import { missing, status, throughNorthSouth } from "../expectations.ts";
-import { byKind, findService, type Loose, type ProbeLab, podsOf, servesNetexec } from "../probe-lab.ts";
-import { check, defineProbe, HOST, httpGet, orSkip } from "./probe.ts";
-import { entryPoint, pathSlug, pathThrough } from "./routes.ts";
+import { answersOf, byKind, findService, type Loose, type ProbeLab, podsOf } from "../probe-lab.ts";
+import { check, defineProbe, HOST, httpGet, type LeftOut, type Planned, withLeftOut } from "./probe.ts";
+import { entryPoint, pathSlug, routePath } from "./routes.ts";
 
 interface IngressPath {
   ingress: { namespace: string; name: string };
@@ -51,42 +51,42 @@ function pathCheck(
   probe: { id: string },
   p: IngressPath,
   entry: ReturnType<typeof entryPoint>,
+  leftOut: LeftOut[],
 ): PlannedCheck[] {
   if ("skip" in entry) return [];
   const service = findService(pl, p.backend);
   const pods = service && podsOf(service);
-  const identified =
-    pods && servesNetexec(pl, pods) ? pathThrough(p.prefix, "/hostname", p.rewritesToRoot) : undefined;
   const hostText = p.host ? ` Host: ${p.host}` : "";
-  const expect = identified
-    ? throughNorthSouth(
-        pl.lab,
-        "ingress",
-        `the rule ${p.host ?? "*"}${p.path} routes to ${p.backend.service}`,
-        { backendIn: pods! },
-      )
-    : throughNorthSouth(
-        pl.lab,
-        "ingress",
-        `the rule ${p.host ?? "*"}${p.path} routes to ${p.backend.service}; the app sees the path unchanged, so only the answer is checked, not which pod gave it`,
-      );
+  const found = routePath(
+    [{ service: p.backend.service, ...(pods ? { answers: answersOf(pl, pods) } : {}) }],
+    "pod-name",
+    { prefix: p.prefix, rewritesToRoot: p.rewritesToRoot },
+  );
+  if ("reason" in found || !pods) {
+    leftOut.push({
+      describes: `host → ingress ${entry.via}${hostText} ${p.prefix} → ${p.backend.service}.${p.backend.namespace}`,
+      reason: "reason" in found ? found.reason : "the backend Service selects no pods",
+    });
+    return [];
+  }
   return [
     check(
       probe,
       [p.ingress.namespace, p.ingress.name, p.host, pathSlug(p.path)],
       HOST,
-      httpGet(
-        { address: entry.address, port: entry.port },
-        identified ?? p.prefix,
-        p.host ? { host: p.host } : {},
+      httpGet({ address: entry.address, port: entry.port }, found.path, p.host ? { host: p.host } : {}),
+      throughNorthSouth(
+        pl.lab,
+        "ingress",
+        `the rule ${p.host ?? "*"}${p.path} routes to ${p.backend.service}, whose pod names itself in the answer`,
+        { backendIn: pods },
       ),
-      expect,
-      `host → ingress ${entry.via}${hostText} ${identified ?? p.prefix} → ${p.backend.service}.${p.backend.namespace}`,
+      `host → ingress ${entry.via}${hostText} ${found.path} → ${p.backend.service}.${p.backend.namespace}`,
     ),
   ];
 }
 
-function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): PlannedCheck[] | { skip: string } {
+function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): Planned {
   const absent = missing(pl.lab, "ingress");
   if (absent) return { skip: absent };
   const paths = ingressPaths(pl);
@@ -96,7 +96,8 @@ function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): PlannedCh
   const chosen = paths.filter((p) => !!p.host === withHost);
   const firstEntry = paths.map(entryOf)[0]!;
   if ("skip" in firstEntry) return firstEntry;
-  const checks = chosen.flatMap((p) => pathCheck(pl, probe, p, entryOf(p)));
+  const leftOut: LeftOut[] = [];
+  const checks = chosen.flatMap((p) => pathCheck(pl, probe, p, entryOf(p), leftOut));
   const catchAll = paths.some((p) => !p.host && p.prefix === "/");
   const any = paths[0]!;
   const notFound = "no rule matches, so the controller answers 404 itself (its default backend)";
@@ -131,8 +132,9 @@ function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): PlannedCh
       );
     }
   }
-  return orSkip(
+  return withLeftOut(
     checks,
+    leftOut,
     withHost
       ? "no Ingress rule with a host in this lab's apps"
       : "no Ingress rule without a host in this lab's apps",

@@ -1,21 +1,15 @@
 import { missing, sourceIpThroughLoadBalancer, throughNorthSouth } from "../expectations.ts";
-import {
-  appServices,
-  httpPortOf,
-  type ProbeLab,
-  podsOf,
-  type ServiceInfo,
-  servesNetexec,
-} from "../probe-lab.ts";
-import { check, defineProbe, HOST, httpGet, orSkip } from "./probe.ts";
+import { appServices, httpPortOf, type ProbeLab, pathFor, podsOf, type ServiceInfo } from "../probe-lab.ts";
+import { check, defineProbe, HOST, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
+import { cannotSay } from "./services.ts";
 
 function loadBalancerServices(pl: ProbeLab): ServiceInfo[] {
   return appServices(pl).filter(
-    (s) => s.type === "LoadBalancer" && httpPortOf(s) && servesNetexec(pl, podsOf(s)!),
+    (s) => s.type === "LoadBalancer" && httpPortOf(s) && pathFor(pl, podsOf(s)!, "pod-name"),
   );
 }
 
-const NONE = "no LoadBalancer Service backed by agnhost netexec in this lab's apps";
+const NONE = "no LoadBalancer Service in this lab's apps whose pods answer with their pod name";
 
 export const hostLoadBalancer = defineProbe({
   id: "host-loadbalancer",
@@ -31,7 +25,10 @@ export const hostLoadBalancer = defineProbe({
         this,
         [s.namespace, s.service],
         HOST,
-        httpGet({ address: { loadBalancerIp: s }, port: httpPortOf(s)!.port }, "/hostname"),
+        httpGet(
+          { address: { loadBalancerIp: s }, port: httpPortOf(s)!.port },
+          pathFor(pl, podsOf(s)!, "pod-name")!,
+        ),
         throughNorthSouth(pl.lab, "loadBalancer", `${s.service} has an external IP`, {
           backendIn: podsOf(s)!,
         }),
@@ -51,16 +48,36 @@ export const sourceIp = defineProbe({
   plan(pl) {
     const absent = missing(pl.lab, "loadBalancer");
     if (absent) return { skip: absent };
-    const checks = loadBalancerServices(pl).map((s) =>
-      check(
-        this,
-        [s.namespace, s.service],
-        HOST,
-        httpGet({ address: { loadBalancerIp: s }, port: httpPortOf(s)!.port }, "/clientip"),
-        sourceIpThroughLoadBalancer(pl.lab, s.externalTrafficPolicy),
-        `host → ${s.service}.${s.namespace} LoadBalancer IP /clientip (externalTrafficPolicy ${s.externalTrafficPolicy})`,
-      ),
-    );
-    return orSkip(checks, NONE);
+    const leftOut: LeftOut[] = [];
+    const checks = loadBalancerServices(pl).flatMap((s) => {
+      const describes = `host → ${s.service}.${s.namespace} LoadBalancer IP /clientip (externalTrafficPolicy ${s.externalTrafficPolicy})`;
+      const pods = podsOf(s)!;
+      const path = pathFor(pl, pods, "client-address");
+      if (!path) {
+        leftOut.push({
+          describes,
+          reason: `${cannotSay(s, "client-address")}, so it cannot show the source it saw`,
+        });
+        return [];
+      }
+      const expect = sourceIpThroughLoadBalancer(pl.lab, s.externalTrafficPolicy);
+      // Judged per answering pod: ask its name first, on the connection that then asks /clientip.
+      const perPod = typeof expect.clientIp === "object";
+      return [
+        check(
+          this,
+          [s.namespace, s.service],
+          HOST,
+          httpGet(
+            { address: { loadBalancerIp: s }, port: httpPortOf(s)!.port },
+            path,
+            perPod ? { backendPath: pathFor(pl, pods, "pod-name")! } : {},
+          ),
+          perPod ? { ...expect, backendIn: pods } : expect,
+          describes,
+        ),
+      ];
+    });
+    return withLeftOut(checks, leftOut, NONE);
   },
 });

@@ -1,23 +1,25 @@
 import type { Expectation, PortRef } from "../check.ts";
-import { throughServiceProxy } from "../expectations.ts";
+import { noLocalEndpointDenial, throughServiceProxy } from "../expectations.ts";
 import {
   appServices,
   clientsOf,
   hostPortFor,
   httpPortOf,
   type ProbeLab,
+  pathFor,
   podsOf,
   type ServiceInfo,
-  servesNetexec,
 } from "../probe-lab.ts";
 import { check, defineProbe, fromClient, HOST, httpGet, orSkip } from "./probe.ts";
 
-/** NodePort Services of the lab's apps that answer HTTP through agnhost netexec. */
+/** NodePort Services of the lab's apps whose pods answer HTTP with their pod name. */
 function nodePortServices(pl: ProbeLab): ServiceInfo[] {
   return appServices(pl).filter(
-    (s) => s.type === "NodePort" && httpPortOf(s) && servesNetexec(pl, podsOf(s)!),
+    (s) => s.type === "NodePort" && httpPortOf(s) && pathFor(pl, podsOf(s)!, "pod-name"),
   );
 }
+
+const namePath = (pl: ProbeLab, s: ServiceInfo) => pathFor(pl, podsOf(s)!, "pod-name")!;
 
 function nodePortOf(s: ServiceInfo): PortRef {
   const port = httpPortOf(s)!;
@@ -34,7 +36,11 @@ function expectation(pl: ProbeLab, s: ServiceInfo, what: string, node?: string):
     return throughServiceProxy(
       pl.lab,
       `${what}; externalTrafficPolicy Local: the node answers only if one of the Service's pods runs on it`,
-      { backendIn: pods, localEndpointsOnly: node ? { ...pods, node } : pods },
+      {
+        backendIn: pods,
+        localEndpointsOnly: node ? { ...pods, node } : pods,
+        ...(noLocalEndpointDenial(pl.lab) ? { noLocalEndpoint: noLocalEndpointDenial(pl.lab)! } : {}),
+      },
     );
   }
   return throughServiceProxy(
@@ -46,7 +52,7 @@ function expectation(pl: ProbeLab, s: ServiceInfo, what: string, node?: string):
   );
 }
 
-const NONE = "no NodePort Service backed by agnhost netexec in this lab's apps";
+const NONE = "no NodePort Service in this lab's apps whose pods answer with their pod name";
 
 export const nodePortOwnNode = defineProbe({
   id: "nodeport-own-node",
@@ -61,7 +67,7 @@ export const nodePortOwnNode = defineProbe({
         this,
         [s.namespace, s.service],
         fromClient(first),
-        httpGet({ address: { nodeIp: "same" }, port: nodePortOf(s) }, "/hostname"),
+        httpGet({ address: { nodeIp: "same" }, port: nodePortOf(s) }, namePath(pl, s)),
         expectation(pl, s, `the node port of ${s.service} is open on ${first.node}`),
         `${first.name} → ${first.node}:nodePort of ${s.service}.${s.namespace}`,
       ),
@@ -85,7 +91,7 @@ export const nodePortOtherNode = defineProbe({
         this,
         [s.namespace, s.service],
         fromClient(first),
-        httpGet({ address: { nodeIp: "other", node: other.name }, port: nodePortOf(s) }, "/hostname"),
+        httpGet({ address: { nodeIp: "other", node: other.name }, port: nodePortOf(s) }, namePath(pl, s)),
         expectation(pl, s, `the node port of ${s.service} is open on ${other.name} too`),
         `${first.name} → ${other.name}:nodePort of ${s.service}.${s.namespace}`,
       ),
@@ -113,7 +119,7 @@ export const hostNodePort = defineProbe({
           this,
           [s.namespace, s.service],
           HOST,
-          httpGet({ address: { ip }, port: mapping.hostPort }, "/hostname"),
+          httpGet({ address: { ip }, port: mapping.hostPort }, namePath(pl, s)),
           expectation(
             pl,
             s,

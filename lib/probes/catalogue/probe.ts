@@ -7,7 +7,13 @@ import type { Action, Endpoint, Expectation, PlannedCheck, ProbeInfo, SourceRef 
 import type { ClientPod } from "../clients.ts";
 import type { ProbeLab } from "../probe-lab.ts";
 
-export type Planned = PlannedCheck[] | { skip: string };
+/** A check a probe could have planned but left out, and why. */
+export interface LeftOut {
+  describes: string;
+  reason: string;
+}
+
+export type Planned = PlannedCheck[] | { skip: string } | { checks: PlannedCheck[]; leftOut: LeftOut[] };
 
 export interface ProbeDefinition extends ProbeInfo {
   plan(pl: ProbeLab): Planned;
@@ -47,3 +53,13 @@ export const httpGet = (
 /** Nothing to check is a skip, with the reason given. */
 export const orSkip = (checks: PlannedCheck[], reason: string): Planned =>
   checks.length ? checks : { skip: reason };
+
+/**
+ * Checks, and the ones left out with their reasons. With no check left the probe is skipped,
+ * and the skip says why each was left out.
+ */
+export function withLeftOut(checks: PlannedCheck[], leftOut: LeftOut[], none: string): Planned {
+  if (checks.length) return leftOut.length ? { checks, leftOut } : checks;
+  if (!leftOut.length) return { skip: none };
+  return { skip: leftOut.map((l) => `${l.describes}: ${l.reason}`).join("; ") };
+}

@@ -1,3 +1,4 @@
+import { SAYS_WORDS } from "../../components/apps/answers.ts";
 import type { Endpoint, PlannedCheck } from "../check.ts";
 import { HAIRPIN_SERVICE, PEERS_SERVICE, PROBES_NAMESPACE, podSetOf, TARGET_HTTP_PORT } from "../clients.ts";
 import { blocked, sourceIpInsideCluster, throughServiceProxy } from "../expectations.ts";
@@ -6,20 +7,20 @@ import {
   clientsOf,
   httpPortOf,
   type ProbeLab,
+  pathFor,
   podsOf,
   type ServiceInfo,
-  servesNetexec,
   udpPortOf,
 } from "../probe-lab.ts";
-import { check, defineProbe, fromClient, httpGet, orSkip } from "./probe.ts";
+import { check, defineProbe, fromClient, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
 
 /** Cluster DNS domain: kind keeps kubeadm's default. */
 export const CLUSTER_DOMAIN = "cluster.local";
 
-/** ClusterIP Services of the lab's apps that answer HTTP through agnhost netexec. */
+/** ClusterIP Services of the lab's apps whose pods answer HTTP with their pod name. */
 export function netexecClusterIpServices(pl: ProbeLab): ServiceInfo[] {
   return appServices(pl).filter(
-    (s) => s.type === "ClusterIP" && !s.headless && httpPortOf(s) && servesNetexec(pl, podsOf(s)!),
+    (s) => s.type === "ClusterIP" && !s.headless && httpPortOf(s) && pathFor(pl, podsOf(s)!, "pod-name"),
   );
 }
 
@@ -28,7 +29,14 @@ export function primaryService(pl: ProbeLab): ServiceInfo | undefined {
   return netexecClusterIpServices(pl)[0];
 }
 
-const NO_APP = "no ClusterIP Service backed by agnhost netexec in this lab's apps";
+/** The path that makes the Service's pods say their name (agnhost `/hostname`). */
+export const namePath = (pl: ProbeLab, s: ServiceInfo) => pathFor(pl, podsOf(s)!, "pod-name")!;
+
+/** Why a Service's pods cannot take a check that needs them to say `what`. */
+export const cannotSay = (s: ServiceInfo, what: keyof typeof SAYS_WORDS) =>
+  `the pods of ${s.service}.${s.namespace} declare no HTTP path that answers with ${SAYS_WORDS[what]} (labs.dev/http-answers)`;
+
+const NO_APP = "no ClusterIP Service in this lab's apps whose pods answer with their pod name";
 
 export const podToClusterIp = defineProbe({
   id: "pod-to-cluster-ip",
@@ -37,19 +45,28 @@ export const podToClusterIp = defineProbe({
   teaches:
     "A ClusterIP is a virtual address: no interface holds it (except kube-ipvs0 in IPVS mode); the service proxy on the client's node rewrites it to a pod IP. The backend still sees the client pod's IP.",
   plan(pl) {
-    const checks = netexecClusterIpServices(pl).flatMap((s) =>
-      clientsOf(pl).nodeClients.map((c) =>
+    const leftOut: LeftOut[] = [];
+    const checks = netexecClusterIpServices(pl).flatMap((s) => {
+      const path = pathFor(pl, podsOf(s)!, "client-address");
+      if (!path) {
+        leftOut.push({
+          describes: `${s.service}.${s.namespace} ClusterIP:${httpPortOf(s)!.port}`,
+          reason: `${cannotSay(s, "client-address")}, so it cannot show the source it saw`,
+        });
+        return [];
+      }
+      return clientsOf(pl).nodeClients.map((c) =>
         check(
           this,
           [s.namespace, s.service, c.name],
           fromClient(c),
-          httpGet({ address: { clusterIp: s }, port: httpPortOf(s)!.port }, "/clientip"),
+          httpGet({ address: { clusterIp: s }, port: httpPortOf(s)!.port }, path),
           sourceIpInsideCluster(pl.lab),
           `${c.name} → ${s.service}.${s.namespace} ClusterIP:${httpPortOf(s)!.port}`,
         ),
-      ),
-    );
-    return orSkip(checks, NO_APP);
+      );
+    });
+    return withLeftOut(checks, leftOut, NO_APP);
   },
 });
 
@@ -94,7 +111,7 @@ function byName(
       probe,
       [s.namespace, s.service],
       fromClient(first),
-      httpGet({ address: { dnsName: name(s) }, port }, "/hostname"),
+      httpGet({ address: { dnsName: name(s) }, port }, namePath(pl, s)),
       throughServiceProxy(pl.lab, why, { backendIn: podsOf(s)! }),
       `${first.name} → http://${name(s)}:${port}`,
     ),
@@ -132,9 +149,10 @@ export const serviceByShortName = defineProbe({
           this,
           ["other-namespace", s.service],
           fromClient(first),
-          httpGet({ address: { dnsName: s.service }, port: httpPortOf(s)!.port }, "/hostname"),
+          httpGet({ address: { dnsName: s.service }, port: httpPortOf(s)!.port }, namePath(pl, s)),
           blocked(
-            `${s.service} lives in ${s.namespace}, not in ${PROBES_NAMESPACE}: no search domain of the client completes the short name, so the lookup fails (DNS error)`,
+            `${s.service} lives in ${s.namespace}, not in ${PROBES_NAMESPACE}: no search domain of the client completes the short name, so the lookup fails with NXDOMAIN and nothing is sent`,
+            "nxdomain",
           ),
           `${first.name} → http://${s.service}:${httpPortOf(s)!.port} (from another namespace)`,
         ),
@@ -253,7 +271,7 @@ export const endpointCoverage = defineProbe({
         this,
         [s.namespace, s.service],
         fromClient(first),
-        { kind: "coverage", to, path: "/hostname", backends: podsOf(s)! },
+        { kind: "coverage", to, path: namePath(pl, s), backends: podsOf(s)! },
         throughServiceProxy(pl.lab, "each new connection may land on any ready endpoint", {
           backendIn: podsOf(s)!,
         }),

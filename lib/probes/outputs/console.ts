@@ -73,6 +73,7 @@ export function expectLabel(c: PlannedCheck): string {
   if (c.action.kind === "inspect") return c.expect.contains !== undefined ? "contains" : "succeeds";
   if (c.expect.outcome === "status") return `HTTP ${c.expect.status}`;
   if (c.expect.split) return "split";
+  if (c.expect.outcome === "blocked") return c.expect.denial ? `blocked (${c.expect.denial})` : "blocked";
   return c.expect.outcome;
 }
 
@@ -98,7 +99,10 @@ export function renderPlanConsole(plan: ProbesPlan, o: ConsoleOptions): string {
       const rows = plan.checks
         .filter((c) => c.probe === p.id)
         .map((c) => [`  ${expectLabel(c)}`, c.describes, c.expect.reason]);
-      out.push(table(["  expect", "path", "why"], rows), "");
+      out.push(table(["  expect", "path", "why"], rows));
+      for (const l of (plan.leftOut ?? []).filter((x) => x.probe === p.id))
+        out.push(`  ${yellow("left out", o.color)}: ${l.describes}: ${l.reason}`);
+      out.push("");
     }
   }
   return out.join("\n").trimEnd();

@@ -1,9 +1,10 @@
 /**
  * `coverage`: repeat an HTTP request (each on a new connection) until every expected backend has
- * answered or the window ends, as the Kubernetes e2e tests check a Service's endpoints; or, with
- * `sample`, exactly that many times, counting answers per backend (traffic splits). The outcome
- * is `connected` when no backend is missing; else `timeout` if some answered, or the most
- * frequent failure if none did.
+ * answered and at least `minRequests` were made, or the window ends, as the Kubernetes e2e tests
+ * check a Service's endpoints; or, with `sample`, exactly that many times, counting answers per
+ * backend (traffic splits). Every answer is counted, expected or not, and every failed request,
+ * so the verdict can refuse a stray backend or a dead endpoint. The outcome is `connected` when no
+ * backend is missing; else `timeout` if some answered, or the most frequent failure if none did.
  */
 import type { CoverageProbe } from "../plan.ts";
 import { PROBE_DEFAULTS } from "../plan.ts";
@@ -30,8 +31,11 @@ export const runCoverage: ProbeRunner<CoverageProbe> = async (probe, ctx) => {
   let requests = 0;
   let answered = 0;
 
+  const minRequests = Math.min(probe.minRequests ?? 0, maxRequests);
   const more = () =>
-    probe.sample === undefined ? missing.size > 0 && requests < maxRequests : requests < probe.sample;
+    probe.sample === undefined
+      ? (missing.size > 0 || requests < minRequests) && requests < maxRequests
+      : requests < probe.sample;
   while (more() && !ctx.signal.aborted) {
     const left = Math.ceil(windowMs - (now() - start));
     if (left <= 0) break;
@@ -65,10 +69,13 @@ export const runCoverage: ProbeRunner<CoverageProbe> = async (probe, ctx) => {
       counts,
       requests,
       errors: requests - answered,
+      errorOutcomes,
     },
   };
   if (missing.size > 0) {
     report.detail = `${missing.size} of ${probe.backends.length} backends never answered in ${requests} requests`;
+  } else if (probe.sample === undefined && requests < minRequests) {
+    report.detail = `the window ended after ${requests} of the ${minRequests} requests asked for`;
   }
   return report;
 };

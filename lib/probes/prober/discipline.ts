@@ -4,15 +4,17 @@
  * - `expect: "reachable"`: a failure is re-attempted, with a growing pause, until an attempt
  *   connects or `retryWindowMs` (from the first attempt's start) would be exceeded. Networks
  *   converge; a probe run right after a rollout should not fail on the first lost SYN.
- * - `expect: "blocked"`: exactly `PROBE_DEFAULTS.blockedAttempts` attempts, whatever they show.
- *   A block is confirmed only when every attempt was blocked; one attempt that reached the target
- *   is kept as the reported evidence. Retrying can never turn a leak into a pass.
+ * - `expect: "blocked"`: exactly `PROBE_DEFAULTS.blockedAttempts` attempts, whatever they show,
+ *   run at once on separate connections (staggered by `blockedStaggerMs`): a drop takes one
+ *   timeout to observe, not one per attempt. `blockConfirmed` says every attempt ended before
+ *   the target answered; one attempt that reached the target is kept as the reported evidence.
+ *   Retrying can never turn a leak into a pass. Whether the way it ended is the lab's block (a
+ *   drop, a reject) is the verdict's call, from each attempt's outcome and phase.
  * - no `expect`: one attempt.
  */
 import type { Expect } from "../plan.ts";
 import { PROBE_DEFAULTS } from "../plan.ts";
-import type { AttemptRecord } from "../result.ts";
-import { BLOCKED_OUTCOMES } from "../result.ts";
+import type { AttemptRecord, Outcome } from "../result.ts";
 import type { AttemptContext, AttemptReport, ProbeContext, ProbeReport, ProbeRunner } from "./context.ts";
 import { now, sleep } from "./timing.ts";
 
@@ -65,24 +67,26 @@ async function attemptsForBlocked(
   once: () => Promise<AttemptReport>,
   ctx: ProbeContext,
 ): Promise<AttemptReport[]> {
-  const reports: AttemptReport[] = [];
+  const running: Promise<AttemptReport>[] = [];
   for (let i = 0; i < PROBE_DEFAULTS.blockedAttempts; i++) {
     if (i > 0) {
+      // Staggered so the two SYNs are not one burst; each still gets its whole timeout.
+      await sleep(PROBE_DEFAULTS.blockedStaggerMs, ctx.signal);
       if (ctx.signal.aborted) break;
-      // A short gap so the two observations are not the same retransmission window.
-      await sleep(PROBE_DEFAULTS.backoffMs, ctx.signal);
     }
-    reports.push(await once());
+    running.push(once());
   }
-  return reports;
+  return Promise.all(running);
 }
+
+/** Outcomes that end an attempt before any answer: what a block can look like, never a pass by itself. */
+const UNANSWERED: readonly Outcome[] = ["refused", "timeout", "reset", "unreachable", "dns-error"];
 
 function blockedReport(reports: AttemptReport[]): ProbeReport {
   const leak = reports.find((r) => r.reached);
   const shown = leak ?? reports.at(-1)!;
   const confirmed =
-    reports.length >= PROBE_DEFAULTS.blockedAttempts &&
-    reports.every((r) => BLOCKED_OUTCOMES.includes(r.outcome));
+    reports.length >= PROBE_DEFAULTS.blockedAttempts && reports.every((r) => UNANSWERED.includes(r.outcome));
   const report = toProbeReport(shown, reports, "blocked");
   report.blockConfirmed = confirmed && leak === undefined;
   return report;
@@ -99,8 +103,15 @@ export function toProbeReport(shown: AttemptReport, reports: AttemptReport[], ex
 }
 
 export function toRecord(report: AttemptReport): AttemptRecord {
-  const record: AttemptRecord = { outcome: report.outcome, reached: report.reached, ms: report.ms };
+  const record: AttemptRecord = {
+    outcome: report.outcome,
+    reached: report.reached,
+    phase: report.phase,
+    ms: report.ms,
+  };
+  if (report.connectMs !== undefined) record.connectMs = report.connectMs;
   if (report.status !== undefined) record.status = report.status;
+  if (report.lookup !== undefined) record.lookup = report.lookup;
   if (report.detail !== undefined) record.detail = report.detail;
   return record;
 }

@@ -37,7 +37,7 @@ export function dnsAttempt(probe: DnsAsk, ctx: AttemptContext): Promise<AttemptR
     // getaddrinfo says ENOTFOUND only after a server answered; EAI_AGAIN is its timeout.
     const reached = rcode !== undefined || (useLookup && code === "ENOTFOUND");
     const dnsEvidence = { ...evidence(), rcode: rcode ?? code };
-    return failureReport("dns", seen, start, err, { reached, dns: dnsEvidence });
+    return failureReport("dns", seen, start, err, "resolve", { reached, dns: dnsEvidence });
   };
 
   return bounded(
@@ -50,6 +50,7 @@ export function dnsAttempt(probe: DnsAsk, ctx: AttemptContext): Promise<AttemptR
           target: { ...seen },
           outcome: "connected",
           reached: true,
+          phase: "done",
           ms: since(start),
           dns: { ...evidence(), rcode: "NOERROR", answers },
         });
@@ -79,7 +80,7 @@ export function dnsAttempt(probe: DnsAsk, ctx: AttemptContext): Promise<AttemptR
       }
       return () => resolver.cancel();
     },
-    () => timeoutReport("dns", seen, start, ctx, { dns: evidence() }),
+    () => timeoutReport("dns", seen, start, ctx, "resolve", { dns: evidence() }),
     failed,
   );
 }

@@ -1,15 +1,22 @@
 /**
  * Entry point of the bundled prober (`lib/probes/prober.bundle.cjs`, built by
  * `scripts/build-prober.ts`). Node built-ins only: it runs in a bare `node` image.
+ *
+ * The process exits as soon as the plan's results are written, whatever is still pending: a
+ * getaddrinfo lookup stuck on an unanswering DNS server holds a libuv thread (and would hold the
+ * event loop) for tens of seconds, and `kubectl exec` waits for the process, not for the output.
+ * The run itself ends by the plan's deadline (runner.ts), so the process does too.
  */
 import { proberCli, processIo } from "./cli.ts";
 
+// More threads for getaddrinfo than libuv's 4, so a few lookups stuck on a silent DNS server do
+// not queue every other probe's lookup behind them. Read when the pool starts, at the first lookup.
+process.env["UV_THREADPOOL_SIZE"] ??= "32";
+
 proberCli(process.argv.slice(2), processIo()).then(
   (code) => {
-    process.exitCode = code;
-    // Every socket is closed when its attempt ends; should one leak anyway, do not hang the
-    // `kubectl exec` that waits for us. An unref'd timer fires only if something else is alive.
-    setTimeout(() => process.exit(code), 1_000).unref();
+    // Flush what was written, then leave without waiting for pending lookups or sockets.
+    process.stdout.write("", () => process.exit(code));
   },
   (err: unknown) => {
     process.stderr.write(`prober: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);

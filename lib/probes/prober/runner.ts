@@ -18,6 +18,9 @@ import { PROBE_RUNNERS } from "./registry.ts";
 import { subProtocol } from "./sub-probe.ts";
 import { now, since } from "./timing.ts";
 
+/** How long probes still running at the plan deadline get to report "cut short" before the run ends without them. */
+export const DEADLINE_GRACE_MS = 500;
+
 export interface RunOptions {
   /** Probes in flight at once; overrides the plan's. */
   concurrency?: number;
@@ -41,10 +44,13 @@ export async function* runPlan(plan: ProbePlan, options: RunOptions = {}): Async
   // Every probe in flight listens on this one signal; hundreds of listeners are expected.
   setMaxListeners(0, controller.signal);
   const deadlineMs = options.deadlineMs ?? valid.deadlineMs ?? PROBE_DEFAULTS.deadlineMs;
-  const deadline = setTimeout(
-    () => controller.abort(new Error(`plan deadline of ${deadlineMs} ms reached`)),
-    deadlineMs,
-  );
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  const deadline = setTimeout(() => {
+    controller.abort(new Error(`plan deadline of ${deadlineMs} ms reached`));
+    // Every attempt ends when the signal aborts; should one not, the run still ends, shortly
+    // after its deadline, with that probe reported as an error.
+    grace = setTimeout(cutOff, DEADLINE_GRACE_MS);
+  }, deadlineMs);
   const stop = () => controller.abort(options.signal?.reason ?? new Error("run cancelled"));
   if (options.signal?.aborted) stop();
   options.signal?.addEventListener("abort", stop, { once: true });
@@ -58,14 +64,42 @@ export async function* runPlan(plan: ProbePlan, options: RunOptions = {}): Async
     },
   };
   const ready: ProbeResult[] = [];
+  const reported = new Set<string>();
   let wake: (() => void) | undefined;
   let finished = false;
-  const concurrency = options.concurrency ?? valid.concurrency ?? PROBE_DEFAULTS.concurrency;
-  const all = forEachLimit(valid.probes, concurrency, async (probe) => {
-    const result = await runProbe(probe, ctx);
+  let cut = false;
+  const report = (result: ProbeResult) => {
+    reported.add(result.id);
     options.onResult?.(result);
     ready.push(result);
     wake?.();
+  };
+  function cutOff(): void {
+    if (finished) return;
+    cut = true;
+    for (const probe of valid.probes) {
+      if (reported.has(probe.id)) continue;
+      const { protocol, target } = plannedTarget(probe);
+      report({
+        id: probe.id,
+        kind: probe.kind,
+        protocol,
+        source: ctx.source,
+        target,
+        outcome: "error",
+        startedAt: new Date().toISOString(),
+        totalMs: 0,
+        ...noAttempts(),
+        error: `still running ${DEADLINE_GRACE_MS} ms after the plan deadline of ${deadlineMs} ms: given up`,
+      });
+    }
+    finished = true;
+    wake?.();
+  }
+  const concurrency = options.concurrency ?? valid.concurrency ?? PROBE_DEFAULTS.concurrency;
+  const all = forEachLimit(valid.probes, concurrency, async (probe) => {
+    const result = await runProbe(probe, ctx);
+    if (!cut) report(result);
   }).finally(() => {
     finished = true;
     wake?.();
@@ -80,9 +114,10 @@ export async function* runPlan(plan: ProbePlan, options: RunOptions = {}): Async
       });
       wake = undefined;
     }
-    await all;
+    if (!cut) await all;
   } finally {
     clearTimeout(deadline);
+    clearTimeout(grace);
     options.signal?.removeEventListener("abort", stop);
     // The consumer stopped early (break/throw): do not leave probes running behind its back.
     if (!finished) controller.abort(new Error("the caller stopped reading results"));

@@ -1,41 +1,42 @@
-/** `tcp`: open a TCP connection to host:port and close it at once. */
+/** `tcp`: resolve the name (if any), open a TCP connection to host:port and close it at once. */
 import net from "node:net";
 import type { HostPort } from "../plan.ts";
 import type { ProbeTarget } from "../result.ts";
-import { joinHostPort, recordingLookup } from "./address.ts";
+import { isFailedLookup, joinHostPort, lookupFailureReport, resolveHost } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
 
-export function tcpAttempt(target: HostPort, ctx: AttemptContext): Promise<AttemptReport> {
+export async function tcpAttempt(target: HostPort, ctx: AttemptContext): Promise<AttemptReport> {
   const start = now();
   const seen: ProbeTarget = { asked: joinHostPort(target.host, target.port) };
-  if (net.isIP(target.host)) seen.resolved = target.host;
+  const resolved = await resolveHost(target.host, ctx);
+  if (isFailedLookup(resolved)) return lookupFailureReport("tcp", seen, start, resolved);
+  seen.resolved = resolved.address;
+  const extra: Partial<AttemptReport> = resolved.lookup ? { lookup: resolved.lookup } : {};
+  const connectStart = now();
   return bounded(
     ctx,
     (finish) => {
-      const socket = net.connect({
-        host: target.host,
-        port: target.port,
-        lookup: recordingLookup((address) => {
-          seen.resolved = address;
-        }),
-      });
+      const socket = net.connect({ host: resolved.address, port: target.port });
       socket.once("connect", () => {
-        if (socket.remoteAddress) seen.resolved = socket.remoteAddress;
-        const connectMs = since(start);
-        finish({
+        const report: AttemptReport = {
           protocol: "tcp",
-          target: seen,
+          target: { ...seen },
           outcome: "connected",
           reached: true,
-          ms: connectMs,
-          connectMs,
-        });
+          phase: "done",
+          ms: since(start),
+          connectMs: since(connectStart),
+          ...extra,
+        };
+        if (socket.localAddress) report.localAddress = socket.localAddress;
+        if (socket.localPort) report.localPort = socket.localPort;
+        finish(report);
       });
-      socket.once("error", (err) => finish(failureReport("tcp", seen, start, err)));
+      socket.once("error", (err) => finish(failureReport("tcp", seen, start, err, "connect", extra)));
       return () => socket.destroy();
     },
-    () => timeoutReport("tcp", seen, start, ctx),
-    (err) => failureReport("tcp", seen, start, err),
+    () => timeoutReport("tcp", seen, start, ctx, "connect", extra),
+    (err) => failureReport("tcp", seen, start, err, "connect", extra),
   );
 }

@@ -1,5 +1,5 @@
 /** Clocks, pauses and the bounded-attempt helper every probe kind uses. */
-import type { Outcome, ProbeTarget, Protocol } from "../result.ts";
+import type { Outcome, Phase, ProbeTarget, Protocol } from "../result.ts";
 import { errorMessage, outcomeOfError } from "../result.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 
@@ -29,12 +29,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** The report of an attempt that ended in an error, classified by errno. */
+/** The report of an attempt that ended in an error in `phase`, classified by errno. */
 export function failureReport(
   protocol: Protocol,
   target: ProbeTarget,
   start: number,
   err: unknown,
+  phase: Phase,
   extra: Partial<AttemptReport> = {},
 ): AttemptReport {
   const outcome = outcomeOfError(err);
@@ -43,6 +44,7 @@ export function failureReport(
     target: { ...target },
     outcome,
     reached: false,
+    phase,
     ms: since(start),
     detail: errorMessage(err),
     ...extra,
@@ -51,12 +53,13 @@ export function failureReport(
   return report;
 }
 
-/** The report of an attempt its own timer (or the plan's cancellation) ended. */
+/** The report of an attempt its own timer (or the plan's cancellation) ended in `phase`. */
 export function timeoutReport(
   protocol: Protocol,
   target: ProbeTarget,
   start: number,
   ctx: AttemptContext,
+  phase: Phase,
   extra: Partial<AttemptReport> = {},
 ): AttemptReport {
   const detail = ctx.signal.aborted
@@ -67,6 +70,7 @@ export function timeoutReport(
     target: { ...target },
     outcome: "timeout",
     reached: false,
+    phase,
     ms: since(start),
     detail,
     ...extra,
@@ -79,18 +83,18 @@ export function timeoutReport(
  * whichever way the attempt ends, so no socket outlives its attempt. `onThrow` turns an
  * exception thrown by `start` itself (e.g. an invalid header value) into a report.
  */
-export function bounded(
+export function bounded<T = AttemptReport>(
   ctx: AttemptContext,
-  start: (finish: (report: AttemptReport) => void) => () => void,
-  onTimeout: () => AttemptReport,
-  onThrow: (err: unknown) => AttemptReport,
-): Promise<AttemptReport> {
+  start: (finish: (report: T) => void) => () => void,
+  onTimeout: () => T,
+  onThrow: (err: unknown) => T,
+): Promise<T> {
   return new Promise((resolve) => {
     let done = false;
     let cleanup: (() => void) | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => finish(onTimeout());
-    function finish(report: AttemptReport): void {
+    function finish(report: T): void {
       if (done) return;
       done = true;
       clearTimeout(timer);

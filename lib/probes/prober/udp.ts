@@ -4,56 +4,47 @@
  * tell a dropped packet from a server that does not answer.
  */
 import dgram from "node:dgram";
-import dns from "node:dns";
-import { isIP } from "node:net";
 import type { UdpProbe } from "../plan.ts";
 import type { ProbeTarget } from "../result.ts";
-import { joinHostPort, splitHostPort } from "./address.ts";
+import { isFailedLookup, joinHostPort, lookupFailureReport, resolveHost, splitHostPort } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
 
-export function udpAttempt(probe: Pick<UdpProbe, "host" | "port" | "payload">, ctx: AttemptContext) {
+export async function udpAttempt(
+  probe: Pick<UdpProbe, "host" | "port" | "payload">,
+  ctx: AttemptContext,
+): Promise<AttemptReport> {
   const start = now();
   const seen: ProbeTarget = { asked: joinHostPort(probe.host, probe.port) };
+  const resolved = await resolveHost(probe.host, ctx);
+  if (isFailedLookup(resolved)) return lookupFailureReport("udp", seen, start, resolved);
+  seen.resolved = resolved.address;
+  const extra: Partial<AttemptReport> = resolved.lookup ? { lookup: resolved.lookup } : {};
+  let phase: "connect" | "response" = "connect";
   return bounded(
     ctx,
     (finish) => {
-      let socket: dgram.Socket | undefined;
-      let closed = false;
-      const send = (ip: string, family: number) => {
-        seen.resolved = ip;
-        const open = dgram.createSocket(family === 6 ? "udp6" : "udp4");
-        socket = open;
-        open.on("error", (err) => finish(failureReport("udp", seen, start, err)));
-        open.on("message", (message) =>
-          finish(replyReport(probe.payload, message.toString("utf8"), seen, start)),
-        );
-        open.connect(probe.port, ip, () => {
-          open.send(probe.payload, (err) => {
-            if (err) finish(failureReport("udp", seen, start, err));
-          });
+      const socket = dgram.createSocket(resolved.family === 6 ? "udp6" : "udp4");
+      socket.on("error", (err) => finish(failureReport("udp", seen, start, err, phase, extra)));
+      socket.on("message", (message) =>
+        finish({ ...replyReport(probe.payload, message.toString("utf8"), seen, start), ...extra }),
+      );
+      socket.connect(probe.port, resolved.address, () => {
+        socket.send(probe.payload, (err) => {
+          if (err) finish(failureReport("udp", seen, start, err, phase, extra));
+          else phase = "response";
         });
-      };
-      const family = isIP(probe.host);
-      if (family) send(probe.host, family);
-      else {
-        dns.lookup(probe.host, (err, address, addressFamily) => {
-          if (closed) return;
-          if (err) finish(failureReport("udp", seen, start, err));
-          else send(address, addressFamily);
-        });
-      }
+      });
       return () => {
-        closed = true;
         try {
-          socket?.close();
+          socket.close();
         } catch {
           // Already closed by an error: nothing left to release.
         }
       };
     },
-    () => timeoutReport("udp", seen, start, ctx),
-    (err) => failureReport("udp", seen, start, err),
+    () => timeoutReport("udp", seen, start, ctx, phase, extra),
+    (err) => failureReport("udp", seen, start, err, phase, extra),
   );
 }
 
@@ -64,6 +55,7 @@ function replyReport(payload: string, reply: string, seen: ProbeTarget, start: n
     target: { ...seen },
     outcome: "connected",
     reached: true,
+    phase: "done",
     ms: since(start),
     reply,
   };

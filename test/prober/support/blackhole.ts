@@ -174,28 +174,28 @@ function deleteNamespace(name: string, hostIf: string): void {
  * stopped with SIGSTOP (it never accepts), and its accept queue is filled with our own idle
  * connections. Linux then drops new SYNs: connect() waits, and the probe's timer ends it.
  */
-export async function startStalledListener(host = "127.0.0.1"): Promise<Blackhole> {
+export async function startStalledListener(host = "127.0.0.1", port = 0): Promise<Blackhole> {
   const child = spawn(
     process.execPath,
     [
       "-e",
       `const s = require("node:net").createServer();
-       s.listen({ port: 0, host: ${JSON.stringify(host)}, backlog: 1 }, () => {
+       s.listen({ port: ${port}, host: ${JSON.stringify(host)}, backlog: 1 }, () => {
          process.stdout.write(s.address().port + "\\n");
          process.kill(process.pid, "SIGSTOP");
        });`,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  const port = await new Promise<number>((resolve, reject) => {
+  const bound = await new Promise<number>((resolve, reject) => {
     child.stdout!.once("data", (data) => resolve(Number(String(data).trim())));
     child.once("exit", (code) => reject(new Error(`stalled listener exited with ${code}`)));
   });
-  const fillers = await fillAcceptQueue(host, port);
+  const fillers = await fillAcceptQueue(host, bound);
   return {
     host,
-    port,
-    how: `a stopped listener on ${host}:${port} with a full accept queue (${fillers.length} idle connections)`,
+    port: bound,
+    how: `a stopped listener on ${host}:${bound} with a full accept queue (${fillers.length} idle connections)`,
     close: async () => {
       for (const socket of fillers) socket.destroy();
       await killChild(child);

@@ -29,7 +29,7 @@ export interface DnsServer {
   close: () => Promise<void>;
 }
 
-export async function startDnsServer(zone: Zone, host = "127.0.0.1"): Promise<DnsServer> {
+export async function startDnsServer(zone: Zone, host = "127.0.0.1", bindPort = 0): Promise<DnsServer> {
   const socket = dgram.createSocket("udp4");
   const queries: string[] = [];
   socket.on("message", (message, from) => {
@@ -39,7 +39,7 @@ export async function startDnsServer(zone: Zone, host = "127.0.0.1"): Promise<Dn
     if (zone.silent?.includes(query.name)) return;
     socket.send(answer(message, query, zone), from.port, from.address);
   });
-  socket.bind(0, host);
+  socket.bind(bindPort, host);
   await once(socket, "listening");
   const port = socket.address().port;
   return {
