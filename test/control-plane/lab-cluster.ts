@@ -24,6 +24,7 @@ import { type LabJson, LabState, type StageJson, writeJsonAtomic } from "../../l
 import { labsStatus, type StatusReport } from "../../lib/runtime/status.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
 import { conversionWebhooksOf, describeWebhook, webhooksOf } from "./admission.ts";
+import { prepareAppliedStages, stageDirOptions } from "./applied-stages.ts";
 import type { Binary } from "./binaries.ts";
 import { ControlPlane } from "./control-plane.ts";
 import { classifyGate, type GateCheck } from "./gate-checks.ts";
@@ -130,6 +131,8 @@ export class LabCluster {
   readonly notices: string[] = [];
   private objectsByStage = new Map<string, K8sObject[]>();
   private lastApply: RunResult | undefined;
+  /** The folder the stages are applied from (see applied-stages.ts). */
+  private stageDir: string;
 
   private constructor(
     readonly lab: PreparedHarnessLab,
@@ -150,6 +153,7 @@ export class LabCluster {
     });
     for (const stage of lab.labJson.stages)
       this.objectsByStage.set(stage.name, stageObjects(lab.state.synthDir, stage));
+    this.stageDir = lab.state.synthDir;
   }
 
   /**
@@ -191,6 +195,7 @@ export class LabCluster {
       });
       await cluster.registerNodes(nodes);
       await cluster.postCreate();
+      await cluster.fillClusterVariables();
       return cluster;
     } catch (e) {
       await cluster.stop();
@@ -254,6 +259,14 @@ export class LabCluster {
     }
   }
 
+  /** The lab's cluster variables read from the API server and filled in, as `labs up` does next. */
+  private async fillClusterVariables(): Promise<void> {
+    const { dir, values } = await prepareAppliedStages(this.kubectl, this.lab.state, this.lab.labJson);
+    this.stageDir = dir;
+    const filled = Object.entries(values).map(([k, v]) => `${k}=${v}`);
+    if (filled.length) this.log(`  cluster variables: ${filled.join(", ")}`);
+  }
+
   get stages(): StageJson[] {
     return withImplicitGates(this.lab.labJson.stages);
   }
@@ -300,7 +313,7 @@ export class LabCluster {
       await applyStage(stage, {
         kubectl: this.kubectl,
         progress: this.progress,
-        synthDir: this.lab.state.synthDir,
+        ...stageDirOptions(this.stageDir),
         applyRetryMs: 1_000,
       });
     } catch (e) {
@@ -332,7 +345,7 @@ export class LabCluster {
     const recreated: string[] = [];
     let compared = 0;
     for (const stage of this.stages.filter((s) => s.objects)) {
-      const file = join(this.lab.state.synthDir, stage.file);
+      const file = join(this.stageDir, stage.file);
       const dry = await this.kubectl.run(
         ["apply", "--server-side", "--field-manager", "labs", "--dry-run=server", "--filename", file],
         { timeoutMs: 5 * 60_000 },
