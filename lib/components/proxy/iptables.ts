@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
+import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
 /** kube-proxy in iptables mode: kind's default. */
@@ -15,6 +16,7 @@ export const iptables = defineComponent({
       reason: "kube-proxy programs Services as iptables DNAT chains",
     },
   }),
+  gates: () => [kubeProxyGate("iptables")],
   kindConfig: () => ({ kubeProxyMode: "iptables" }),
   inspections: () => [
     proxyModeProof("iptables"),

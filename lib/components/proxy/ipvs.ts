@@ -2,6 +2,7 @@ import { z } from "zod";
 import { warning } from "../../model/findings.ts";
 import { atLeast } from "../../model/kubernetes-version.ts";
 import { defineComponent, type LabView } from "../component.ts";
+import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
 /**
@@ -31,6 +32,7 @@ export const ipvs = defineComponent({
       reason: "kube-proxy programs Services as IPVS virtual servers",
     },
   }),
+  gates: () => [kubeProxyGate("ipvs")],
   kindConfig: (_o, lab) => ({
     kubeProxyMode: "ipvs",
     ...(needsStrictArp(lab) ? { kubeadmConfigPatches: [STRICT_ARP_PATCH] } : {}),
