@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import type { LabInput, LabSpec } from "../../lib/model/lab-spec.ts";
+import { resolveClusterVariables, writeAppliedStages } from "../../lib/runtime/cluster-variables.ts";
 import { type DownResult, down } from "../../lib/runtime/down.ts";
 import { GateFailed, gateLabel, runGate } from "../../lib/runtime/gates.ts";
 import { Kubectl, type KubeList, type PodJson } from "../../lib/runtime/kubectl.ts";
@@ -24,7 +25,6 @@ import { type LabJson, LabState, type StageJson, writeJsonAtomic } from "../../l
 import { labsStatus, type StatusReport } from "../../lib/runtime/status.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
 import { conversionWebhooksOf, describeWebhook, webhooksOf } from "./admission.ts";
-import { prepareAppliedStages, stageDirOptions } from "./applied-stages.ts";
 import type { Binary } from "./binaries.ts";
 import { ControlPlane } from "./control-plane.ts";
 import { classifyGate, type GateCheck } from "./gate-checks.ts";
@@ -131,8 +131,6 @@ export class LabCluster {
   readonly notices: string[] = [];
   private objectsByStage = new Map<string, K8sObject[]>();
   private lastApply: RunResult | undefined;
-  /** The folder the stages are applied from (see applied-stages.ts). */
-  private stageDir: string;
 
   private constructor(
     readonly lab: PreparedHarnessLab,
@@ -153,7 +151,6 @@ export class LabCluster {
     });
     for (const stage of lab.labJson.stages)
       this.objectsByStage.set(stage.name, stageObjects(lab.state.synthDir, stage));
-    this.stageDir = lab.state.synthDir;
   }
 
   /**
@@ -259,10 +256,15 @@ export class LabCluster {
     }
   }
 
-  /** The lab's cluster variables read from the API server and filled in, as `labs up` does next. */
+  /**
+   * The lab's cluster variables (the API server's address for calico-ebpf) read from the running
+   * API server and filled into the stage files `labs up` applies, with the runtime's own functions.
+   */
   private async fillClusterVariables(): Promise<void> {
-    const { dir, values } = await prepareAppliedStages(this.kubectl, this.lab.state, this.lab.labJson);
-    this.stageDir = dir;
+    const { labJson, state } = this.lab;
+    const variables = labJson.clusterVariables ?? [];
+    const values = variables.length ? await resolveClusterVariables(this.kubectl, variables) : {};
+    writeAppliedStages(state.synthDir, state.appliedDir, labJson.stages, variables, values);
     const filled = Object.entries(values).map(([k, v]) => `${k}=${v}`);
     if (filled.length) this.log(`  cluster variables: ${filled.join(", ")}`);
   }
@@ -313,7 +315,7 @@ export class LabCluster {
       await applyStage(stage, {
         kubectl: this.kubectl,
         progress: this.progress,
-        ...stageDirOptions(this.stageDir),
+        stageDir: this.lab.state.appliedDir,
         applyRetryMs: 1_000,
       });
     } catch (e) {
@@ -345,7 +347,7 @@ export class LabCluster {
     const recreated: string[] = [];
     let compared = 0;
     for (const stage of this.stages.filter((s) => s.objects)) {
-      const file = join(this.stageDir, stage.file);
+      const file = join(this.lab.state.appliedDir, stage.file);
       const dry = await this.kubectl.run(
         ["apply", "--server-side", "--field-manager", "labs", "--dry-run=server", "--filename", file],
         { timeoutMs: 5 * 60_000 },
