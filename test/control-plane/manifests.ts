@@ -1,0 +1,21 @@
+/** A lab's synthesized stage files, read back as objects (what kubectl is given). */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseManifest } from "../../lib/components/upstream-manifest.ts";
+import type { StageJson } from "../../lib/runtime/state.ts";
+import type { K8sObject } from "../../lib/validate/object-ref.ts";
+
+export { describe as describeObject } from "../../lib/validate/object-ref.ts";
+export type { K8sObject };
+
+export function stageObjects(synthDir: string, stage: StageJson): K8sObject[] {
+  if (!stage.objects) return [];
+  return parseManifest(readFileSync(join(synthDir, stage.file), "utf8"));
+}
+
+/** Workloads whose pods the scheduler must place. */
+export const WORKLOAD_KINDS = ["Deployment", "DaemonSet", "StatefulSet", "Job", "ReplicaSet", "Pod"] as const;
+
+export function workloadsOf(objects: K8sObject[]): K8sObject[] {
+  return objects.filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.kind));
+}
