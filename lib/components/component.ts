@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Finding } from "../model/findings.ts";
 import type { KubeVersion } from "../model/kubernetes-version.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
+import type { ComponentFaults } from "./fault.ts";
 
 /**
  * The descriptor every component provides. A component is one CNI, kube-proxy mode, ingress,
@@ -246,6 +247,11 @@ export interface Component<O = Record<string, unknown>> {
   postCreate?(options: O, lab: LabView): ClusterStep[];
   /** Stages whose manifests must be applied server-side (objects too big for client-side apply). */
   serverSideStages?: StageName[];
+  /**
+   * Break-fix faults of the layer this component owns (lib/components/fault.ts), including the
+   * ones that cannot exist in this lab, with the reason.
+   */
+  faults?(options: O, lab: LabView): ComponentFaults;
   build?(ctx: BuildContext, options: O): void;
 }
 

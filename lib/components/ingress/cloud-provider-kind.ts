@@ -4,7 +4,7 @@ import { error, type Finding } from "../../model/findings.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent, type LabView } from "../component.ts";
 import { ensureGatewayApiCrds, GATEWAY_API_PINS, gatewayApiCrdsGate } from "../gateway/gateway-api-crds.ts";
-import { CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
+import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppIngress } from "./app-ingress.ts";
 
 /** cloud-provider-kind's IngressClass (v0.11.1 creates it itself; labs writes it so lint sees it). */
@@ -58,4 +58,14 @@ export const cloudProviderKindIngress = defineComponent({
     });
     addAppIngress(ctx, CLOUD_PROVIDER_KIND_INGRESS_CLASS);
   },
+  faults: () => ({
+    faults: [
+      {
+        id: "ingress-controller-stopped",
+        layer: "north-south",
+        title: "cloud-provider-kind's Ingress stopped",
+        unavailable: CLOUD_PROVIDER_KIND_UNSTOPPABLE,
+      },
+    ],
+  }),
 });

@@ -10,6 +10,14 @@ export const CLOUD_PROVIDER_KIND_PROXY_IMAGE = "docker.io/envoyproxy/envoy:v1.33
 /** Label cloud-provider-kind puts on the containers it creates, valued with the cluster name. */
 export const CLOUD_PROVIDER_KIND_CLUSTER_LABEL = "io.x-k8s.cloud-provider-kind.cluster";
 
+/**
+ * Why the faults of what cloud-provider-kind serves are left out: its controller is one container
+ * that serves every kind cluster on the host, and its shutdown removes every container carrying
+ * its label (DESIGN.md), so stopping it is not one fault in one lab. It has no address pool.
+ */
+export const CLOUD_PROVIDER_KIND_UNSTOPPABLE =
+  "it runs inside cloud-provider-kind, whose one container serves every kind cluster on this host and removes every load balancer container it made when it stops: not a fault of this lab alone";
+
 /** The side container's name: one per lab. */
 export const cloudProviderKindContainer = (lab: LabView) => `${lab.clusterName}-cloud-provider-kind`;
 
@@ -70,4 +78,15 @@ export const cloudProviderKind = defineComponent({
     },
   ],
   postCreate: (_o, lab) => allowLoadBalancingOnControlPlanes(lab),
+  faults: () => ({
+    faults: [
+      {
+        id: "lb-pool-exhausted",
+        layer: "north-south",
+        title: "the LoadBalancer address pool exhausted",
+        unavailable:
+          "cloud-provider-kind has no address pool: it gives each LoadBalancer Service an Envoy container of its own, with the next free address of the kind network",
+      },
+    ],
+  }),
 });

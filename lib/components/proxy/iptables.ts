@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
+import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
 /** kube-proxy in iptables mode: kind's default. */
@@ -26,4 +27,5 @@ export const iptables = defineComponent({
       explains: "Every Service port is a KUBE-SVC-* chain in the nat table; the count grows with Services.",
     },
   ],
+  faults: () => ({ faults: [kubeProxyRulesFlushed("iptables"), kubeProxyServiceUnprogrammed("iptables")] }),
 });

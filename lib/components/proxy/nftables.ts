@@ -2,6 +2,7 @@ import { z } from "zod";
 import { error } from "../../model/findings.ts";
 import { atLeast, formatVersion } from "../../model/kubernetes-version.ts";
 import { defineComponent } from "../component.ts";
+import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
 /** kube-proxy in nftables mode: Services as nftables maps (GA in Kubernetes 1.33, kind ≥ 0.23). */
@@ -37,4 +38,5 @@ export const nftables = defineComponent({
       expectContains: "service-ips",
     },
   ],
+  faults: () => ({ faults: [kubeProxyRulesFlushed("nftables"), kubeProxyServiceUnprogrammed("nftables")] }),
 });
