@@ -161,8 +161,8 @@ export function compareWithFault(
   else {
     const k = describeKey(at.key);
     const still = at.stillPassing
-      ? `${at.stillPassing} that ${k.verb.replace(/^go /, "goes ")} still pass${at.stillPassing === 1 ? "es" : ""}`
-      : `none that ${k.verb} still passes`;
+      ? `${at.stillPassing} of the checks that ${k.verb} still pass${at.stillPassing === 1 ? "es" : ""}`
+      : `all the checks that ${k.verb} failed`;
     const contrast = at.contrast ? `, ${at.contrast} still passes` : "";
     summary = `the probes point at ${at.words}: ${at.failed} of the ${at.of} failed checks ${k.verb}; ${still}${contrast} — ${verdict}`;
   }

@@ -23,7 +23,7 @@ async function runFix(args: Args, io: Io): Promise<number> {
       io.out(`${args.lab} is not broken: nothing to fix`);
       if (r.last)
         io.out(
-          `the last fault fixed (${r.last.fixedAt}) was \`${r.last.id}\`: ${r.last.title}. It ${r.last.does}`,
+          `the last fault fixed (${r.last.fixedAt}) was \`${r.last.id}\`: ${r.last.title}. What it did: ${r.last.does}`,
         );
       return EXIT.ok;
     }

@@ -204,7 +204,8 @@ describe("MetalLB's pool against the kind network", () => {
 });
 
 if (!sharedUpstreamPresent) noteSkip("MetalLB over metallb-native.yaml", "../shared/upstream is absent");
-if (!sharedUpstreamPresent) noteSkip("cloud-provider-kind in lab.json and the lock", "../shared/upstream is absent");
+if (!sharedUpstreamPresent)
+  noteSkip("cloud-provider-kind in lab.json and the lock", "../shared/upstream is absent");
 
 describe.skipIf(!sharedUpstreamPresent)("MetalLB over the real metallb-native.yaml", () => {
   const FILE = "metallb/v0.16.1/metallb-native.yaml";
