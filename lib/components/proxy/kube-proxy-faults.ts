@@ -163,7 +163,7 @@ export function kubeProxyServiceUnprogrammed(mode: KubeProxyMode): Fault {
     iptables: {
       run: {
         node: 0,
-        command: ["sh", "-c", "iptables-save -t nat | grep -c '${NAMESPACE}/${SERVICE}:' || true"],
+        command: ["sh", "-c", 'iptables-save -t nat | grep -c "${NAMESPACE}/${SERVICE}:" || true'],
       },
       shows: "0: no KUBE-SERVICES rule names the Service any more",
     },
@@ -174,7 +174,7 @@ export function kubeProxyServiceUnprogrammed(mode: KubeProxyMode): Fault {
     nftables: {
       run: {
         node: 0,
-        command: ["sh", "-c", "nft list table ip kube-proxy | grep -c '${NAMESPACE}/${SERVICE}' || true"],
+        command: ["sh", "-c", 'nft list table ip kube-proxy | grep -c "${NAMESPACE}/${SERVICE}" || true'],
       },
       shows: "0: no element of the service-ips map names the Service any more",
     },
