@@ -54,11 +54,11 @@ function describeKey(key: string): KeyWords {
   switch (kind) {
     case "service": {
       const [ns, name] = rest.split("/");
-      return { words: `Service ${name}.${ns}`, verb: `go through Service ${name}.${ns}`, rank: 0 };
+      return { words: `Service ${name}.${ns}`, verb: `go through Service ${name}.${ns}`, rank: 1 };
     }
     case "pods": {
       const [a, b] = rest.split("|");
-      return { words: `the pod network between ${a} and ${b}`, verb: `cross between ${a} and ${b}`, rank: 1 };
+      return { words: `the pod network between ${a} and ${b}`, verb: `cross between ${a} and ${b}`, rank: 0 };
     }
     case "node":
       return { words: `node ${rest}`, verb: `involve ${rest}`, rank: 2 };
