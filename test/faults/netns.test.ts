@@ -82,15 +82,16 @@ async function emulate(name: string, enforcesPolicy: boolean): Promise<Emulated>
     node: nodeOf(c.node),
     ip: clientIps[c.name]!,
   }));
-  ["open", "deny", "allow"].forEach((role, i) =>
+  ["open", "deny", "allow"].forEach((role, i) => {
     pods.push({
       name: `netpol-${role}`,
       namespace: "labs-netpol",
       labels: { app: "netpol-target", [NETPOL_TARGET_LABEL]: role },
       node: 2,
       ip: `10.244.2.${30 + i}`,
-    }),
-  );
+    });
+  });
+
   const known = pathContext(s.lab, s.plan, s.probeLab).services;
   const main = mainServiceOf(s.plan, known)!;
   const echo: EmulatedPod[] = [
