@@ -104,6 +104,10 @@ function ciliumFaults(o: CiliumOptions): ComponentFaults {
   return {
     faults: [
       tunnel,
+      // Not a deletion from the BPF map itself: since 1.18 the agent's load-balancer reconciler
+      // rewrites its maps from its desired state (and refreshes them every 30 minutes, cilium#43559,
+      // #44730), so a deleted entry would come back before `labs fix`. Handing the Service to
+      // another proxy makes the agent delete its entries itself, and keep them deleted.
       serviceUnprogrammed(
         "Cilium",
         [
