@@ -8,7 +8,7 @@
 import type { ResolvedLab } from "../components/resolve.ts";
 import type { AddressRef, Layer, PlannedCheck, PodSet, ProbesPlan, ServiceRef } from "../probes/check.ts";
 import { kindNodeNames } from "../probes/clients.ts";
-import type { PortMapping, ProbeLab, ServiceInfo } from "../probes/probe-lab.ts";
+import { type PortMapping, type ProbeLab, type ServiceInfo, servicesOf } from "../probes/probe-lab.ts";
 
 /** kube-dns and kubeadm's cluster domain, as every kind cluster has them. */
 const CLUSTER_DOMAIN = "cluster.local";
@@ -90,35 +90,10 @@ export function pathContext(lab: ResolvedLab, plan: ProbesPlan, probeLab?: Probe
   return {
     lab,
     plan,
-    services: probeLab ? servicesOfLab(probeLab) : [],
+    services: probeLab ? servicesOf(probeLab) : [],
     portMappings: probeLab?.portMappings ?? [],
     nodes,
   };
-}
-
-function servicesOfLab(pl: ProbeLab): ServiceInfo[] {
-  return pl.objects
-    .filter((o) => o.apiVersion === "v1" && o.kind === "Service")
-    .map((o) => {
-      const spec = o.spec ?? {};
-      return {
-        namespace: o.metadata?.namespace ?? "default",
-        service: o.metadata?.name ?? "",
-        type: spec.type ?? "ClusterIP",
-        headless: spec.clusterIP === "None",
-        selector: spec.selector && Object.keys(spec.selector).length ? spec.selector : undefined,
-        ports: ((spec.ports ?? []) as Record<string, unknown>[]).map((p) => ({
-          name: p.name as string | undefined,
-          port: p.port as number,
-          targetPort: p.targetPort as number | string | undefined,
-          nodePort: p.nodePort as number | undefined,
-          protocol: (p.protocol as string | undefined) ?? "TCP",
-        })),
-        externalName: spec.externalName,
-        externalTrafficPolicy: spec.externalTrafficPolicy === "Local" ? "Local" : "Cluster",
-        labels: o.metadata?.labels ?? {},
-      } satisfies ServiceInfo;
-    });
 }
 
 /** `echo`, `echo.demo`, `echo.demo.svc.cluster.local` → the Service they name, seen from `namespace`. */
@@ -318,8 +293,6 @@ export function serviceOf(path: CheckPath): ServiceRef | undefined {
   if (v.kind === "node-port") return v.service;
   return undefined;
 }
-
-export const isService = (a: ServiceRef | undefined, b: ServiceRef) => !!a && sameRef(a, b);
 
 type End = string | undefined;
 

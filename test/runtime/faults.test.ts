@@ -11,7 +11,7 @@ import type { LabFaultList } from "../../lib/faults/catalogue.ts";
 import { labFaults } from "../../lib/faults/catalogue.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
 import { readFaultState } from "../../lib/runtime/fault-state.ts";
-import { breakLab, fixLab } from "../../lib/runtime/faults.ts";
+import { breakLab, fillValues, fixLab } from "../../lib/runtime/faults.ts";
 import { LabState } from "../../lib/runtime/state.ts";
 import { labsStatus } from "../../lib/runtime/status.ts";
 import { verifyLab } from "../../lib/runtime/verify.ts";
@@ -201,6 +201,28 @@ describe("labs break / fix on the fake toolchain", { timeout: 120_000 }, () => {
     expect(readFaultState(state(fake))).toBeUndefined();
   });
 
+  it("breaks and fixes every fault of the lab, each through its own commands only", async () => {
+    const fake = await labUp();
+    writeFileSync(
+      join(fake.world, "exec-output.json"),
+      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
+    );
+    for (const f of list.faults) {
+      fake.clearLog();
+      await breakLab({ lab: LAB, faults: list, fault: f.id, env: fake.env });
+      const values = readFaultState(state(fake))!.values;
+      const ran = kubectlLines(fake).concat(fake.lines("docker"));
+      for (const step of f.apply) {
+        const line =
+          "kubectl" in step.run
+            ? `kubectl ${step.run.kubectl.map((a) => fillValues(a, values)).join(" ")}`
+            : `docker exec ${step.run.node} ${step.run.command.map((a) => fillValues(a, values)).join(" ")}`;
+        expect(ran, `${f.id}: ${step.does}`).toContain(line);
+      }
+      expect((await fixLab({ lab: LAB, env: fake.env })).action, f.id).toBe("fixed");
+    }
+  });
+
   it("keeps a mystery hidden in status, and reveals it on fix --reveal", async () => {
     const fake = await labUp();
     const r = await breakLab({ lab: LAB, faults: list, mystery: true, random: () => 0.99, env: fake.env });
@@ -262,7 +284,12 @@ describe("labs status and labs verify on a broken lab", { timeout: 180_000 }, ()
     expect(neither.stderr).toMatch(/name the fault to put in, or pass --mystery/);
     const up = runLabs(["up", LAB, "--no-verify"], fake.env);
     expect(up.code, up.stderr).toBe(0);
+    // What the lookups of any fault read (a mystery may pick any).
     writeFileSync(join(fake.world, "jsonpath-output.json"), JSON.stringify({ "deployment coredns": "2" }));
+    writeFileSync(
+      join(fake.world, "exec-output.json"),
+      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
+    );
     const broke = runLabs(["break", LAB, "coredns-scaled-to-zero"], fake.env);
     expect(broke.code, broke.stderr).toBe(0);
     expect(broke.stdout).toMatch(/kindnet-iptables is broken: CoreDNS scaled to zero/);
