@@ -3,6 +3,8 @@ import type { z } from "zod";
 import type { Finding } from "../model/findings.ts";
 import type { KubeVersion } from "../model/kubernetes-version.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
+import type { RuntimeObject } from "../validate/admission.ts";
+import type { ProductVersions } from "./compatibility.ts";
 import type { ComponentFaults } from "./fault.ts";
 
 /**
@@ -153,6 +155,24 @@ export interface HostPathVariable {
   byArch: Record<NodeArch, { artifact: string; sha256: string; path: string }>;
 }
 
+/**
+ * A value only the running cluster knows, written `${NAME}` in a stage file and filled in by the
+ * runtime after `kind create cluster`, before the first stage is applied. The stage files stay
+ * the same on every machine (the lock hashes them); lab.json lists the variables, and `labs up`
+ * applies concrete copies from the lab's state folder.
+ */
+export interface ClusterVariable {
+  /** Upper-case name, e.g. `LABS_API_SERVER_ADDRESS`. */
+  name: string;
+  /**
+   * Where the runtime reads it. `api-server-address`: the first address of the `kubernetes`
+   * EndpointSlice in `default`, i.e. the IP the API server advertises on the kind network.
+   */
+  source: "api-server-address";
+  /** Why a stage needs it, for lab.json readers. */
+  explains: string;
+}
+
 /** A container the runtime starts next to the cluster (e.g. cloud-provider-kind). */
 export interface SideContainer {
   name: string;
@@ -175,9 +195,16 @@ export interface SideContainer {
   argsIfDockerInVm?: string[];
   /**
    * Label key the container puts on the containers it creates, valued with the cluster name.
-   * The runtime removes what still carries `<key>=<cluster>` after stopping it.
+   * The runtime removes what still carries `<key>=<cluster>` once the lab's cluster is gone.
    */
   createsContainersLabelled?: string;
+  /**
+   * One instance serves every kind cluster on the Docker host, whatever lab started it (e.g.
+   * cloud-provider-kind). The runtime shares one container among the running labs that declare
+   * it with the same image and arguments, refuses a lab that would put a kind cluster in its
+   * reach that must not be, and stops it with its last lab. `why` says what makes it host-wide.
+   */
+  hostWide?: { why: string };
 }
 
 /**
@@ -226,7 +253,10 @@ export interface Component<O = Record<string, unknown>> {
   name: string;
   /** Human name, e.g. `Flannel`. */
   title: string;
+  /** The upstream version labs pins (the default one, when an option picks among several). */
   version?: string;
+  /** The version these options pick, when an option picks among pinned versions. @default version */
+  versionOf?(options: O): string;
   /** One sentence for `labs show` and reports. */
   summary: string;
   /** Options schema: a strict object with defaults, so unknown options are errors. */
@@ -234,6 +264,8 @@ export interface Component<O = Record<string, unknown>> {
   capabilities?(options: O, lab: Omit<LabView, "capabilities">): CapabilityClaims;
   /** Combination rules with clear messages. */
   rules?(options: O, lab: LabView): Finding[];
+  /** Versions of upstream products this component puts in the lab, checked against the compatibility table. */
+  versions?(options: O, lab: LabView): ProductVersions;
   artifacts?(options: O, lab: LabView): ArtifactRef[];
   /** Helm charts to render in the artifact step (their archives belong in `artifacts` too). */
   charts?(options: O, lab: LabView): ChartRender[];
@@ -252,6 +284,10 @@ export interface Component<O = Record<string, unknown>> {
    * ones that cannot exist in this lab, with the reason.
    */
   faults?(options: O, lab: LabView): ComponentFaults;
+  /** Values the runtime fills into stage files once the cluster exists (see ClusterVariable). */
+  clusterVariables?(options: O, lab: LabView): ClusterVariable[];
+  /** Objects its controller creates in the cluster while it runs (lint checks admission against them). */
+  runtimeObjects?(options: O, lab: LabView): RuntimeObject[];
   build?(ctx: BuildContext, options: O): void;
 }
 

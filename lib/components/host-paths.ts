@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { ArtifactRef, HostPathVariable, NodeArch } from "./component.ts";
 
@@ -52,11 +53,13 @@ export function substituteHostPaths(
   env: { cacheDir: string; arch: NodeArch },
 ): string {
   let out = text;
+  // kind takes hostPaths as given: a relative cache dir must not reach kind.yaml.
+  const cacheDir = resolve(env.cacheDir);
   for (const v of variables) {
-    const folder = v.byArch[env.arch].path.split(placeholder(CACHE_DIR_VARIABLE)).join(env.cacheDir);
+    const folder = v.byArch[env.arch].path.split(placeholder(CACHE_DIR_VARIABLE)).join(cacheDir);
     out = out.split(placeholder(v.name)).join(folder);
   }
-  out = out.split(placeholder(CACHE_DIR_VARIABLE)).join(env.cacheDir);
+  out = out.split(placeholder(CACHE_DIR_VARIABLE)).join(cacheDir);
   const left = /\$\{([A-Z0-9_]+)\}/.exec(out);
   if (left) {
     throw new LabError(

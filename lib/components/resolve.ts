@@ -5,19 +5,27 @@ import { error, type Finding, formatFinding } from "../model/findings.ts";
 import { type KubeVersion, parseNodeImageVersion } from "../model/kubernetes-version.ts";
 import type { ComponentRef, LabSpec } from "../model/lab-spec.ts";
 import { didYouMean } from "../model/suggest.ts";
+import type { RuntimeObject } from "../validate/admission.ts";
+import { clusterGates } from "./cluster-gates.ts";
+import {
+  clusterVersions,
+  compatibilityFindings,
+  type Product,
+  type ProductSources,
+} from "./compatibility.ts";
 import type {
   ArtifactRef,
   Capabilities,
   CapabilityClaim,
   CapabilityName,
   ClusterStep,
+  ClusterVariable,
   Component,
   ComponentKind,
   Gate,
   Inspection,
   LabView,
   SideContainer,
-  StageName,
 } from "./component.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
 import { labRules } from "./rules.ts";
@@ -29,6 +37,8 @@ export interface Selected {
   options: unknown;
   /** LabSpec path, e.g. `northSouth.ingress`. */
   path: string;
+  /** The upstream version the options pick (versionOf), else the component's pinned version. */
+  version?: string;
 }
 
 /** A lab with its components resolved, capabilities merged and rules checked. */
@@ -134,7 +144,12 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
       findings.push(...optionFindings(parsed.error.issues, `${path}.options`, component));
       continue;
     }
-    selected.push({ component, options: parsed.data, path });
+    selected.push({
+      component,
+      options: parsed.data,
+      path,
+      version: component.versionOf?.(parsed.data) ?? component.version,
+    });
   }
   if (findings.length || !kubeVersion) return { findings };
 
@@ -166,8 +181,19 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
   const lab: ResolvedLab = { ...base, capabilities, claims, components: selected, findings: [] };
   findings.push(...labRules(lab));
   for (const s of selected) findings.push(...(s.component.rules?.(s.options, lab) ?? []));
+  findings.push(...compatibilityFindings(productSources(lab)));
   lab.findings = findings.filter((f) => f.level === "warning");
   return findings.some((f) => f.level === "error") ? { findings } : { lab, findings };
+}
+
+/** The versions of every product in the lab and the LabSpec path that put each there. */
+export function productSources(lab: ResolvedLab): ProductSources {
+  const sources = clusterVersions(lab.spec.nodeImage, lab.kubeVersion);
+  for (const s of lab.components) {
+    for (const [product, version] of Object.entries(s.component.versions?.(s.options, lab) ?? {}))
+      sources[product as Product] ??= { version: version!, path: s.path };
+  }
+  return sources;
 }
 
 /** Resolves a lab or throws a LabError with every error on its own line. */
@@ -192,7 +218,17 @@ export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] =>
     collect(lab, (s) => s.component.artifacts?.(s.options, lab)),
     (a) => a.id,
   );
-export const gatesOf = (lab: ResolvedLab): Gate[] => collect(lab, (s) => s.component.gates?.(s.options, lab));
+/**
+ * Gates, once each (two components of a lab may wait for the same thing, the Gateway API CRDs),
+ * then the gates every lab has (nodes Ready, CoreDNS Available).
+ */
+export function gatesOf(lab: ResolvedLab): Gate[] {
+  const own = dedupe(
+    collect(lab, (s) => s.component.gates?.(s.options, lab)),
+    (g) => JSON.stringify(g),
+  );
+  return [...own, ...clusterGates(own)];
+}
 export const inspectionsOf = (lab: ResolvedLab): Inspection[] =>
   collect(lab, (s) => s.component.inspections?.(s.options, lab));
 export const sideContainersOf = (lab: ResolvedLab): SideContainer[] =>
@@ -203,9 +239,15 @@ export const postCreateOf = (lab: ResolvedLab): ClusterStep[] =>
     collect(lab, (s) => s.component.postCreate?.(s.options, lab)),
     (step) => step.id,
   );
-export const serverSideStagesOf = (lab: ResolvedLab): StageName[] => [
-  ...new Set(collect(lab, (s) => s.component.serverSideStages)),
-];
+export const runtimeObjectsOf = (lab: ResolvedLab): RuntimeObject[] =>
+  collect(lab, (s) => s.component.runtimeObjects?.(s.options, lab));
+
+/** Cluster variables, once each even when two components use the same one. */
+export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
+  dedupe(
+    collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
+    (v) => v.name,
+  );
 
 function dedupe<T>(items: T[], key: (t: T) => string): T[] {
   const seen = new Map<string, T>();

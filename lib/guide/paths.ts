@@ -65,7 +65,7 @@ const short = (cluster: string, node: string) =>
 function componentTitle(lab: ResolvedLab, kind: string): string | undefined {
   const s = lab.components.find((c) => c.component.kind === kind);
   if (!s) return undefined;
-  return `${s.component.title}${s.component.version ? ` ${s.component.version}` : ""}`;
+  return `${s.component.title}${s.version ? ` ${s.version}` : ""}`;
 }
 
 /** The four layers with this lab's values. */

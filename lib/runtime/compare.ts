@@ -12,6 +12,7 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { freemem } from "node:os";
 import { join } from "node:path";
+import { resolveLab, sideContainersOf } from "../components/resolve.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { ProbesPlan } from "../probes/check.ts";
@@ -358,21 +359,49 @@ async function runOne(spec: LabSpec, o: CompareOptions, host: LabRun["host"]): P
   return { ...run, logs: `logs/${spec.name}` };
 }
 
+/**
+ * Which labs may run at the same time, as groups of indexes into `specs`, in the order they
+ * first appear. A host-wide side container (cloud-provider-kind) acts on every kind cluster on the
+ * host, so a lab that runs one shares the host only with labs that run the same one with the
+ * same arguments (host-wide.ts); labs without one share it with each other.
+ */
+export function hostGroups(specs: readonly LabSpec[]): number[][] {
+  const keyOf = (spec: LabSpec) =>
+    JSON.stringify(
+      sideContainersOf(resolveLab(spec))
+        .filter((c) => c.hostWide)
+        .map((c) => [c.name, c.image, c.args]),
+    );
+  const groups = new Map<string, number[]>();
+  specs.forEach((s, i) => {
+    const key = keyOf(s);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  return [...groups.values()];
+}
+
 export async function compareLabs(o: CompareOptions): Promise<{ results: RunResults; files: string[] }> {
   if (!o.specs.length) throw new LabError("no labs to compare", "name labs, or pass --all", EXIT.usage);
   const { parallel, note } = parallelism(o.parallel ?? 1, o.specs, o.freeMemoryBytes ?? freemem());
   if (note) o.onLine?.(note);
   const host = hostFingerprint(await hostToolVersions(o.env));
   const runs: LabRun[] = new Array(o.specs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < o.specs.length) {
-      const i = next++;
-      if (o.signal?.aborted) return;
-      runs[i] = await runOne(o.specs[i]!, o, host);
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  const groups = hostGroups(o.specs);
+  if (parallel > 1 && groups.length > 1)
+    o.onLine?.(
+      `labs that cannot share the Docker host run in ${groups.length} groups, one group after the other: ${groups.map((g) => g.map((i) => o.specs[i]!.name).join(" + ")).join(", then ")}`,
+    );
+  for (const group of groups) {
+    let next = 0;
+    const worker = async () => {
+      while (next < group.length) {
+        const i = group[next++]!;
+        if (o.signal?.aborted) return;
+        runs[i] = await runOne(o.specs[i]!, o, host);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, group.length) }, worker));
+  }
   const results: RunResults = {
     kind: RUN_KIND,
     version: RUN_VERSION,

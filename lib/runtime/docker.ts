@@ -5,7 +5,12 @@
  */
 
 import type { SideContainer } from "../components/component.ts";
-import { CLUSTER_LABEL, LAB_LABEL, sideContainerRunArgv } from "../components/lb/side-container-commands.ts";
+import {
+  CLUSTER_LABEL,
+  HOST_WIDE_LABEL,
+  LAB_LABEL,
+  sideContainerRunArgv,
+} from "../components/lb/side-container-commands.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { lastLines, type RunResult } from "./process.ts";
 import type { Toolchain } from "./toolchain.ts";
@@ -28,7 +33,7 @@ export type DockerProbe =
   | { state: "ok"; info: DockerInfo };
 
 /** Labels every container labs starts, so `labs down` finds exactly its own. */
-export { CLUSTER_LABEL, LAB_LABEL };
+export { CLUSTER_LABEL, HOST_WIDE_LABEL, LAB_LABEL };
 
 export async function probeDocker(tc: Toolchain): Promise<DockerProbe> {
   if (!tc.has("docker")) return { state: "missing" };
@@ -164,6 +169,48 @@ export async function containersLabelled(tc: Toolchain, label: string, value: st
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean);
+}
+
+export interface ContainerRow {
+  name: string;
+  image: string;
+  running: boolean;
+  /** The values of the labels asked for ("" when a container does not carry one). */
+  labels: Record<string, string>;
+}
+
+/**
+ * Every container (running or not) with its image, state and the values of `labels`; only those
+ * carrying the label key `withLabel` when given.
+ */
+export async function listContainers(
+  tc: Toolchain,
+  labels: readonly string[],
+  withLabel?: string,
+): Promise<ContainerRow[]> {
+  const format = ["{{.Names}}", "{{.Image}}", "{{.State}}", ...labels.map((l) => `{{.Label "${l}"}}`)].join(
+    "\t",
+  );
+  const r = await tc.run("docker", [
+    "ps",
+    "--all",
+    ...(withLabel ? ["--filter", `label=${withLabel}`] : []),
+    "--format",
+    format,
+  ]);
+  if (!r.ok) return [];
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((line) => {
+      const [name = "", image = "", state = "", ...values] = line.split("\t");
+      return {
+        name,
+        image,
+        running: state === "running",
+        labels: Object.fromEntries(labels.map((l, i) => [l, values[i] ?? ""])),
+      };
+    });
 }
 
 export async function removeContainer(tc: Toolchain, name: string): Promise<RunResult> {

@@ -2,17 +2,20 @@
  * `labs down`: deletes only clusters labs created, named `labs-<lab>` AND recorded by the marker
  * in the lab's state folder (with the control plane labs created, when known). A kind cluster
  * that merely has the name is refused with a clear message. The lab's side containers go with
- * it; the artifact cache, verify results, timings and diagnostics stay.
+ * it (stopped before the cluster is deleted, so they can clean up while it answers; what they
+ * made for its cluster swept after); a host-wide one stays while another running lab uses it.
+ * The artifact cache, verify results, timings and diagnostics stay.
  */
 import { rmSync } from "node:fs";
 import { CLUSTER_PREFIX } from "../model/defaults.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { commandLogger } from "./command-log.ts";
 import { requireDocker } from "./docker.ts";
+import { runningLabs, usersOf } from "./host-wide.ts";
 import { deleteCluster, kindClusters } from "./kind.ts";
 import { assertOwnCluster } from "./ownership.ts";
 import { lastLines } from "./process.ts";
-import { removeSideContainers } from "./side-containers.ts";
+import { stopSideContainers, sweepSideContainers } from "./side-containers.ts";
 import { LabState, stateRoot } from "./state.ts";
 import { Toolchain } from "./toolchain.ts";
 
@@ -27,6 +30,8 @@ export interface DownResult {
   /** deleted: the cluster was removed; absent: there was none (state cleaned up). */
   action: "deleted" | "absent";
   sideContainers: string[];
+  /** Host-wide side containers left running for other labs, with those labs. */
+  sharedKept?: { name: string; users: string[] }[];
 }
 
 export async function down(lab: string, opts: DownOptions = {}): Promise<DownResult> {
@@ -45,6 +50,11 @@ export async function down(lab: string, opts: DownOptions = {}): Promise<DownRes
       EXIT.usage,
     );
   }
+  const declared = state.readLabJson()?.sideContainers ?? [];
+  const others = runningLabs(state.root, clusters);
+  const stopped = await stopSideContainers(tc, lab, state.clusterName, declared, (name) =>
+    usersOf(name, others, lab),
+  );
   if (exists) {
     const r = await deleteCluster(tc, state.clusterName, state.kubeconfig);
     if (!r.ok) {
@@ -55,15 +65,16 @@ export async function down(lab: string, opts: DownOptions = {}): Promise<DownRes
       );
     }
   }
-  const sideContainers = await removeSideContainers(
-    tc,
-    lab,
-    state.clusterName,
-    state.readLabJson()?.sideContainers,
-  );
+  const swept = await sweepSideContainers(tc, lab, state.clusterName, declared);
   state.removeMarker();
   rmSync(state.kubeconfig, { force: true });
-  return { lab, cluster: state.clusterName, action: exists ? "deleted" : "absent", sideContainers };
+  return {
+    lab,
+    cluster: state.clusterName,
+    action: exists ? "deleted" : "absent",
+    sideContainers: [...stopped.removed, ...swept],
+    ...(stopped.kept.length ? { sharedKept: stopped.kept } : {}),
+  };
 }
 
 /** Labs whose clusters labs created and that still run; `labs-*` clusters without a marker are foreign. */

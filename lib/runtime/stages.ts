@@ -16,8 +16,8 @@ import type { StageJson } from "./state.ts";
 export interface StageOptions {
   kubectl: Kubectl;
   progress: Progress;
-  /** Folder of the synthesized stage files. */
-  synthDir: string;
+  /** Folder of the stage files to apply (the lab's applied/ copy, cluster variables filled in). */
+  stageDir: string;
   signal?: AbortSignal;
   pollMs?: number;
   timeoutScale?: number;
@@ -58,7 +58,7 @@ const TRANSIENT =
 const APPLY_ATTEMPTS = 6;
 
 export async function applyStage(stage: StageJson, opts: StageOptions): Promise<void> {
-  const file = join(opts.synthDir, stage.file);
+  const file = join(opts.stageDir, stage.file);
   for (let attempt = 1; ; attempt++) {
     const r = await opts.kubectl.apply(file);
     if (r.ok) return;

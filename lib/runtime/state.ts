@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type {
   ClusterStep,
+  ClusterVariable,
   Gate,
   HostPathVariable,
   Inspection,
@@ -48,6 +49,10 @@ export class LabState {
   /** The synthesized files (lab.json, stages, lock, probe plan) the cluster was built from. */
   get synthDir() {
     return join(this.dir, "synth");
+  }
+  /** The stage files as applied: the synthesized ones with the cluster variables filled in. */
+  get appliedDir() {
+    return join(this.dir, "applied");
   }
   get timings() {
     return join(this.dir, "timings.json");
@@ -122,6 +127,8 @@ export interface LabJson {
   hostPathVariables?: HostPathVariable[];
   /** kubectl steps run once right after `kind create cluster`, before the first stage. */
   postCreate?: ClusterStep[];
+  /** `${NAME}` values in stage files, filled in by `labs up` once the cluster exists. */
+  clusterVariables?: ClusterVariable[];
 }
 
 export interface StageJson {

@@ -4,8 +4,9 @@
  * names `labs-*` clusters labs did not create, and state left by a cluster that is gone.
  */
 import { CLUSTER_PREFIX } from "../model/defaults.ts";
-import { requireDocker } from "./docker.ts";
+import { HOST_WIDE_LABEL, listContainers, requireDocker } from "./docker.ts";
 import { currentFault } from "./fault-state.ts";
+import { runningLabs, usersOf } from "./host-wide.ts";
 import { kindClusters } from "./kind.ts";
 import { isNodeReady, Kubectl, type KubeList, type NodeJson } from "./kubectl.ts";
 import { type HostPortJson, type LabJson, LabState, listLabStates, stateRoot } from "./state.ts";
@@ -35,6 +36,11 @@ export interface StatusReport {
   foreign: string[];
   /** Labs whose state says a cluster was created but no cluster exists any more. */
   stale: string[];
+  /**
+   * Host-wide side containers labs started (cloud-provider-kind), with the running labs that use
+   * them (their reference count) and the kind clusters they act on that are no lab's.
+   */
+  shared: { name: string; image: string; running: boolean; users: string[]; alsoActsOn: string[] }[];
 }
 
 export async function labsStatus(
@@ -80,7 +86,16 @@ export async function labsStatus(
   const stale = listLabStates(root)
     .filter((s) => s.readMarker() && !clusters.includes(s.clusterName))
     .map((s) => s.lab);
-  return { labs, foreign, stale };
+  const running = runningLabs(root, clusters);
+  const labsClusters = new Set(running.map((r) => r.cluster));
+  const shared = (await listContainers(tc, [HOST_WIDE_LABEL], HOST_WIDE_LABEL)).map((c) => ({
+    name: c.name,
+    image: c.image,
+    running: c.running,
+    users: usersOf(c.labels[HOST_WIDE_LABEL] || c.name, running),
+    alsoActsOn: c.running ? clusters.filter((k) => !labsClusters.has(k)) : [],
+  }));
+  return { labs, foreign, stale, shared };
 }
 
 async function nodesOf(k: Kubectl): Promise<LabStatus["nodes"]> {

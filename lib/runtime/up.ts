@@ -12,12 +12,11 @@ import { nodeArchOf } from "../components/host-paths.ts";
 import { metallbPoolOf } from "../components/lb/metallb.ts";
 import { assertPoolInNetwork } from "../components/lb/metallb-pool.ts";
 import { resolveLab } from "../components/resolve.ts";
-import { KIND_VERSION } from "../model/defaults.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import { formatVersion, parseNodeImageVersion } from "../model/kubernetes-version.ts";
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import type { ArtifactEvent } from "../upstream/fetch-artifacts.ts";
 import { upstreamSettingsFromEnv } from "../upstream/settings.ts";
+import { resolveClusterVariables, writeAppliedStages } from "./cluster-variables.ts";
 import { commandLogger } from "./command-log.ts";
 import { writeDiagnostics } from "./diagnostics.ts";
 import {
@@ -28,16 +27,12 @@ import {
   pullImage,
   requireDocker,
 } from "./docker.ts";
-import {
-  createCluster,
-  deleteCluster,
-  exportKubeconfig,
-  kindClusters,
-  kindVersion,
-  loadImages,
-} from "./kind.ts";
+import { doctorChecks } from "./doctor/checks.ts";
+import { gatherFacts } from "./doctor/facts.ts";
+import { labNeeds } from "./doctor/lab-needs.ts";
+import { createCluster, deleteCluster, exportKubeconfig, kindClusters, loadImages } from "./kind.ts";
 import { checkHostPaths, concreteKindConfig, nodeImageOf } from "./kind-config.ts";
-import { Kubectl, kubectlVersion } from "./kubectl.ts";
+import { Kubectl } from "./kubectl.ts";
 import { assertOwnCluster } from "./ownership.ts";
 import { checkHostPorts } from "./ports.ts";
 import { prepareLab, writePrepared } from "./prepare.ts";
@@ -72,6 +67,11 @@ export interface UpOptions {
   exportKubeconfig?: boolean;
   /** Run the probes at the end. @default true */
   verify?: boolean;
+  /**
+   * Read this machine's kernel, inotify and cgroup files for the doctor checks `up` runs first.
+   * @default on Linux with a local Docker engine (see gatherFacts)
+   */
+  readHost?: boolean;
   offline?: boolean;
   mirror?: string;
   /** Install missing kind/kubectl without asking (`--yes`), or ask through `ask` on a terminal. */
@@ -190,11 +190,13 @@ function startRun(opts: UpOptions): Run {
 async function steps(run: Run): Promise<UpResult> {
   const { opts, state, progress } = run;
   const docker = await checkToolchain(run);
+  await checkHost(run);
   const kindYaml = await synthesize(run, nodeArchOf(docker.architecture ?? process.arch));
   const images = opts.preload ? await preloadPull(run) : [];
   const action = await ensureCluster(run, kindYaml);
   run.clusterExists = true;
   await runPostCreate(run);
+  await fillClusterVariables(run);
   await checkLoadBalancerPool(run);
   if (images.length) await preloadLoad(run, images);
   await applyStages(run, dockerInVm(docker));
@@ -227,11 +229,50 @@ async function checkToolchain(run: Run): Promise<DockerInfo> {
     async () => {
       const info = await requireDocker(run.tc);
       await ensureClusterTools(run.tc, { ...run.opts.tools, command: `labs up ${run.spec.name}` });
-      for (const warning of await versionWarnings(run.tc, run.spec.nodeImage))
-        run.progress.note(warning, "warn");
+      // Tool versions (kind other than the pinned one, kubectl skew) are the doctor's checks.
       return info;
     },
     (info) => `Docker ${info.serverVersion} (${info.architecture ?? "?"})`,
+  );
+}
+
+/**
+ * The lab's doctor checks (`labs doctor <lab>`) before anything is made: a `fail` stops `up`
+ * with the check's fix; warnings are shown and `up` goes on.
+ */
+async function checkHost(run: Run): Promise<void> {
+  const { progress, spec } = run;
+  await progress.task(
+    "doctor",
+    `doctor: what ${spec.name} needs of this host`,
+    async () => {
+      // Host ports are checked right before `kind create`, where the cluster would bind them
+      // (checkHostPorts names the lab holding one); a converged cluster holds its own already.
+      const facts = await gatherFacts(
+        run.tc,
+        { ...labNeeds(spec), hostPorts: [] },
+        {
+          stateRoot: run.state.root,
+          readHost: run.opts.readHost,
+        },
+      );
+      const checks = doctorChecks(facts);
+      for (const c of checks.filter((x) => x.status === "warn"))
+        progress.note(`${c.title}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ""}`, "warn");
+      const failed = checks.filter((c) => c.status === "fail");
+      if (failed.length) {
+        throw new LabError(
+          `${spec.name} cannot run on this host: ${failed.map((c) => `${c.title}: ${c.detail}`).join("; ")}`,
+          failed
+            .map((c) => c.fix)
+            .filter(Boolean)
+            .join("; "),
+          EXIT.environment,
+        );
+      }
+      return checks;
+    },
+    (checks) => `${checks.length} checks, ${checks.filter((c) => c.status === "warn").length} warnings`,
   );
 }
 
@@ -308,6 +349,31 @@ async function ensureCluster(run: Run, kindYaml: string): Promise<UpResult["acti
   return exists ? "recreated" : "created";
 }
 
+/**
+ * The stage files as they are applied, in the state folder: the synthesized ones with the
+ * cluster's own values (e.g. the API server's address) filled in.
+ */
+async function fillClusterVariables(run: Run): Promise<void> {
+  const { state, labJson } = run;
+  const variables = labJson!.clusterVariables ?? [];
+  const write = (values: Record<string, string>) =>
+    writeAppliedStages(state.synthDir, state.appliedDir, labJson!.stages, variables, values);
+  if (!variables.length) return write({});
+  await run.progress.task(
+    "cluster-variables",
+    `cluster values for the stages: ${variables.map((v) => v.name).join(", ")}`,
+    async () => {
+      const values = await resolveClusterVariables(run.kubectl, variables);
+      write(values);
+      return values;
+    },
+    (values) =>
+      Object.entries(values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", "),
+  );
+}
+
 /** MetalLB's pool must lie inside the real `kind` network, which exists once the cluster does. */
 async function checkLoadBalancerPool(run: Run): Promise<void> {
   const pool = metallbPoolOf(resolveLab(run.spec));
@@ -358,7 +424,7 @@ async function applyStages(run: Run, inVm: boolean): Promise<void> {
   await runStages(labJson.stages, {
     kubectl: run.kubectl,
     progress: run.progress,
-    synthDir: run.state.synthDir,
+    stageDir: run.state.appliedDir,
     signal: run.opts.signal,
     pollMs: run.opts.pollMs,
     timeoutScale: run.opts.timeoutScale,
@@ -466,21 +532,6 @@ async function createLabCluster(tc: Toolchain, state: LabState, kindYaml: string
   }
   const id = await containerId(tc, `${state.clusterName}-control-plane`);
   state.writeMarker({ ...marker, phase: "created", ...(id ? { controlPlaneId: id } : {}) });
-}
-
-/** kind other than the pinned one, or kubectl more than one minor from the nodes: worth a warning, not a stop. */
-async function versionWarnings(tc: Toolchain, nodeImage: string): Promise<string[]> {
-  const out: string[] = [];
-  const kind = await kindVersion(tc);
-  if (kind && kind !== KIND_VERSION) out.push(`kind ${kind} found; labs is tested with ${KIND_VERSION}`);
-  const kubectl = await kubectlVersion(tc);
-  const nodes = parseNodeImageVersion(nodeImage);
-  const minor = kubectl ? Number(/^v\d+\.(\d+)/.exec(kubectl)?.[1]) : Number.NaN;
-  if (nodes && Number.isFinite(minor) && Math.abs(minor - nodes.minor) > 1)
-    out.push(
-      `kubectl ${kubectl} is more than one minor version from the nodes' Kubernetes ${formatVersion(nodes)}`,
-    );
-  return out;
 }
 
 /** kubectl steps the lab runs once after `kind create cluster` (e.g. a node label removed). */

@@ -1,4 +1,4 @@
-import { Chart } from "cdk8s";
+import type { Chart } from "cdk8s";
 import { Construct } from "constructs";
 import { KindCluster, type KindNodeProps, type KindPortMapping } from "../cluster/kind-cluster.ts";
 import {
@@ -13,6 +13,7 @@ import { type ResolvedLab, resolveLab } from "../components/resolve.ts";
 import { LabError } from "../model/errors.ts";
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import { buildProbesStage, type ProbesStage } from "../probes/stage.ts";
+import { StageChart } from "./stage-order.ts";
 
 export interface LabProps {
   /** The lab: a LabSpec or the input a lab file writes (defaults are filled in). */
@@ -94,7 +95,8 @@ function kindNodes(spec: LabSpec, patch: Required<KindPatch>): KindNodeProps[] {
 
 /**
  * A whole lab as cdk8s constructs: the kind cluster config and one Chart per stage
- * (crds → cni → platform → apps → probes), each depending on the one before.
+ * (crds → cni → platform → apps → probes), each depending on the one before. Each stage writes
+ * its Namespaces and CRDs first (StageChart), whatever order components create them in.
  */
 export class Lab extends Construct {
   readonly resolved: ResolvedLab;
@@ -128,7 +130,7 @@ export class Lab extends Construct {
     const charts = {} as Record<StageName, Chart>;
     let previous: Chart | undefined;
     for (const stage of STAGES) {
-      const chart = new Chart(this, stage, { disableResourceNameHashes: true });
+      const chart = new StageChart(this, stage, { disableResourceNameHashes: true });
       if (previous) chart.addDependency(previous);
       charts[stage] = chart;
       previous = chart;

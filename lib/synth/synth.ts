@@ -5,11 +5,12 @@ import type { ArtifactReader, Gate, RenderedChartReader, StageName } from "../co
 import { STAGES } from "../components/component.ts";
 import {
   artifactsOf,
+  clusterVariablesOf,
   gatesOf,
   inspectionsOf,
   postCreateOf,
   type ResolvedLab,
-  serverSideStagesOf,
+  runtimeObjectsOf,
   sideContainersOf,
 } from "../components/resolve.ts";
 import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
@@ -45,6 +46,7 @@ export interface SynthOptions {
 export interface StagePlan {
   name: StageName;
   file: string;
+  /** Always true: every stage is applied server-side. */
   serverSide: boolean;
   objects: number;
   gates: Gate[];
@@ -102,7 +104,7 @@ export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions =
   }
 
   const schema = await validateSchemas(objects);
-  const issues = [...schema.issues, ...lintObjects(objects)];
+  const issues = [...schema.issues, ...lintObjects(objects, { runtimeObjects: runtimeObjectsOf(lab) })];
   const errors = issues.filter((i) => i.level === "error");
   if (errors.length && !options.allowErrors) {
     throw new LabError(
@@ -114,12 +116,13 @@ export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions =
 
   const files = new Map<string, string>();
   files.set("kind.yaml", stringifyYamlDocuments([construct.cluster.toJson()]));
-  const serverSide = new Set(serverSideStagesOf(lab));
   const gates = [...gatesOf(lab), ...construct.probes.gates];
   const stagePlans: StagePlan[] = STAGES.map((stage) => ({
     name: stage,
     file: stageFileName(stage),
-    serverSide: serverSide.has(stage),
+    // `labs up` applies every stage with `kubectl apply --server-side` (lib/runtime/kubectl.ts):
+    // CRDs such as Calico's are too big for client-side apply's annotation.
+    serverSide: true,
     objects: stageDocs.get(stage)!.length,
     gates: gates.filter((g) => g.stage === stage),
   }));
@@ -182,7 +185,7 @@ function describeLab(
       kind: s.component.kind,
       name: s.component.name,
       title: s.component.title,
-      version: s.component.version,
+      version: s.version,
       options: s.options,
     })),
     capabilities: lab.claims,
@@ -192,6 +195,8 @@ function describeLab(
     sideContainers,
     // kubectl steps right after `kind create cluster`, before stage crds (see ClusterStep).
     postCreate: postCreateOf(lab),
+    // `${NAME}` in stage files: the runtime fills them in once the cluster exists (see ClusterVariable).
+    clusterVariables: clusterVariablesOf(lab),
     hostPorts,
     // `${NAME}` in kind.yaml's hostPaths: the runtime picks the entry of the Docker engine's
     // architecture and resolves `${LABS_CACHE_DIR}` in its path (see HostPathVariable).

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { EXIT, LabError } from "../model/errors.ts";
 import { isSha256Hex, sha256Hex } from "./digest.ts";
 
@@ -18,10 +18,14 @@ export type CacheRead =
   /** The file was there with other bytes; it has been removed. */
   | { state: "corrupt"; path: string; actual: string };
 
-/** `LABS_CACHE_DIR`, else `$XDG_CACHE_HOME/labs`, else `~/.cache/labs`. */
+/**
+ * `LABS_CACHE_DIR`, else `$XDG_CACHE_HOME/labs`, else `~/.cache/labs`, always absolute: kind
+ * mounts folders of the cache into the nodes, and a relative hostPath would not name the same
+ * folder from where kind reads its config.
+ */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
-  if (env.LABS_CACHE_DIR) return env.LABS_CACHE_DIR;
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "labs");
+  if (env.LABS_CACHE_DIR) return resolve(env.LABS_CACHE_DIR);
+  if (env.XDG_CACHE_HOME) return resolve(env.XDG_CACHE_HOME, "labs");
   return join(home, ".cache", "labs");
 }
 

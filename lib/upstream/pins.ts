@@ -24,7 +24,12 @@ const INGRESS_NGINX = "controller-v1.15.1";
 const METALLB = "v0.16.1";
 const GATEWAY_API = "v1.6.1";
 const CNI_PLUGINS = "v1.9.1";
-const CILIUM = "1.19.6";
+/**
+ * Cilium 1.20 is built for Gateway API v1.6.1 (go.mod@v1.20.0); 1.19.6 stays pinned so a lab can
+ * still ask for it, and the compatibility table refuses it next to Gateway API v1.6.1.
+ */
+const CILIUM = "1.20.0";
+const CILIUM_1_19 = "1.19.6";
 const ENVOY_GATEWAY = "v1.9.0";
 
 const RAW = "https://raw.githubusercontent.com";
@@ -126,6 +131,14 @@ export const PINS: readonly Pin[] = [
     version: CILIUM,
     id: "cilium/chart",
     url: `https://helm.cilium.io/cilium-${CILIUM}.tgz`,
+    sha256: "c5f013912360d1a334f44ef25f36da59ba3414cdb48f466ee12d0c4fdff27883",
+    type: "chart",
+  },
+  {
+    component: "cilium",
+    version: CILIUM_1_19,
+    id: `cilium/chart-${CILIUM_1_19}`,
+    url: `https://helm.cilium.io/cilium-${CILIUM_1_19}.tgz`,
     sha256: "21c43cf53841f9ab0375047d95aa4c64051ea52bbd2c679416e6408f5f1c9179",
     type: "chart",
   },

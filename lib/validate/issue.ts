@@ -7,8 +7,10 @@ export interface ObjectIssue {
   /** `Kind namespace/name`. */
   object: string;
   message: string;
+  /** How to put it right, when the rule knows. */
+  fix?: string;
 }
 
 export function formatIssue(i: ObjectIssue): string {
-  return `${i.level}: [${i.rule}] ${i.stage}: ${i.object}: ${i.message}`;
+  return `${i.level}: [${i.rule}] ${i.stage}: ${i.object}: ${i.message}${i.fix ? ` (fix: ${i.fix})` : ""}`;
 }

@@ -1,5 +1,7 @@
+import { isIP } from "node:net";
+import { KNOWN_POLICIES, type RuntimeObject } from "./admission.ts";
 import type { ObjectIssue } from "./issue.ts";
-import { describe, identity, type LocatedObject } from "./object-ref.ts";
+import { describe, groupOf, identity, type LocatedObject } from "./object-ref.ts";
 import { containersOf, podTemplateOf } from "./pod-templates.ts";
 
 /**
@@ -35,10 +37,19 @@ const CLUSTER_SCOPED = new Set([
   "VolumeAttachment",
 ]);
 
-export function lintObjects(objects: LocatedObject[]): ObjectIssue[] {
+export interface LintContext {
+  /** Objects the lab's controllers create while they run (in no manifest). */
+  runtimeObjects?: readonly RuntimeObject[];
+}
+
+/** `objects` in apply order: stage by stage, each stage in file order. */
+export function lintObjects(objects: LocatedObject[], context: LintContext = {}): ObjectIssue[] {
   return [
+    ...admissionBlocksController(objects, context.runtimeObjects ?? []),
     ...duplicates(objects),
     ...namespaces(objects),
+    ...applyOrder(objects),
+    ...hostNetworkDns(objects),
     ...images(objects),
     ...requests(objects),
     ...serviceSelectors(objects),
@@ -49,8 +60,14 @@ export function lintObjects(objects: LocatedObject[]): ObjectIssue[] {
   ];
 }
 
-function issue(level: ObjectIssue["level"], rule: string, l: LocatedObject, message: string): ObjectIssue {
-  return { level, rule, stage: l.stage, object: describe(l.object), message };
+function issue(
+  level: ObjectIssue["level"],
+  rule: string,
+  l: LocatedObject,
+  message: string,
+  fix?: string,
+): ObjectIssue {
+  return { level, rule, stage: l.stage, object: describe(l.object), message, ...(fix ? { fix } : {}) };
 }
 
 /** Labs' own objects must be right; upstream objects are reported, not failed. */
@@ -97,6 +114,167 @@ function namespaces(objects: LocatedObject[]): ObjectIssue[] {
       );
     } else if (!created.has(ns) && !BUILT_IN_NAMESPACES.has(ns)) {
       out.push(issue("error", "namespace", l, `namespace "${ns}" is used but never created in this lab`));
+    }
+  }
+  return out;
+}
+
+/**
+ * kubectl applies a file's objects in order and leaves dependencies to the caller
+ * (kubernetes/kubectl#1356): an object the API server sees before its Namespace is refused
+ * (`namespaces "…" not found`), a custom resource before its CRD too (`no matches for kind`).
+ * Both fail `labs up` whatever the upstream origin, so both are errors. A custom resource in the
+ * same stage as its CRD, after it, only costs apply retries until the CRD is Established.
+ */
+function applyOrder(objects: LocatedObject[]): ObjectIssue[] {
+  const namespaceAt = new Map<string, number>();
+  const crdAt = new Map<string, number>();
+  objects.forEach(({ object }, i) => {
+    if (object.kind === "Namespace" && object.metadata?.name && !namespaceAt.has(object.metadata.name))
+      namespaceAt.set(object.metadata.name, i);
+    if (object.kind === "CustomResourceDefinition" && object.spec?.names?.kind) {
+      const key = `${object.spec.group}/${object.spec.names.kind}`;
+      if (!crdAt.has(key)) crdAt.set(key, i);
+    }
+  });
+  const out: ObjectIssue[] = [];
+  objects.forEach((l, i) => {
+    const ns = l.object.metadata?.namespace;
+    const nsIndex = ns === undefined ? undefined : namespaceAt.get(ns);
+    if (nsIndex !== undefined && nsIndex > i) {
+      const where = objects[nsIndex]!.stage;
+      out.push(
+        issue(
+          "error",
+          "apply-order",
+          l,
+          `is applied before Namespace ${ns}${where === l.stage ? " in the same stage" : ` (stage ${where})`}: the API server refuses it with namespaces "${ns}" not found`,
+          where === l.stage
+            ? "build the stage with the Lab construct, whose stages write Namespaces first"
+            : `create Namespace ${ns} in stage ${l.stage} or an earlier one (ensureNamespace), or move this object to stage ${where} or later`,
+        ),
+      );
+    }
+    const crdIndex = crdAt.get(`${groupOf(l.object.apiVersion)}/${l.object.kind}`);
+    if (crdIndex === undefined) return;
+    const crd = objects[crdIndex]!;
+    const name = crd.object.metadata?.name;
+    if (crdIndex > i) {
+      out.push(
+        issue(
+          "error",
+          "apply-order",
+          l,
+          `is applied before the CRD ${name} that defines its kind (stage ${crd.stage}): the API server answers no matches for kind ${l.object.kind}`,
+          `put CRD ${name} in stage crds (gated on Established) and this object in a later stage`,
+        ),
+      );
+    } else if (crd.stage === l.stage) {
+      out.push(
+        issue(
+          "warning",
+          "apply-order",
+          l,
+          `is applied in the same stage as the CRD ${name} that defines its kind: the first apply fails until the CRD is Established and is retried`,
+          `put CRD ${name} in stage crds (gated on Established) and this object in a later stage`,
+        ),
+      );
+    }
+  });
+  return out;
+}
+
+/**
+ * An admission policy of the lab that refuses what one of the lab's controllers creates when it
+ * runs: the controller's create fails in the cluster, where no apply shows it. Validating
+ * admission runs before the API server's AlreadyExists check, so even a create of something
+ * that already exists is refused.
+ */
+function admissionBlocksController(
+  objects: LocatedObject[],
+  runtime: readonly RuntimeObject[],
+): ObjectIssue[] {
+  const out: ObjectIssue[] = [];
+  for (const l of objects) {
+    if (l.object.kind !== "ValidatingAdmissionPolicy") continue;
+    const policy = KNOWN_POLICIES.find((p) => p.name === l.object.metadata?.name);
+    if (!policy) continue;
+    const refused = runtime.flatMap((r) => {
+      const why = policy.denies(r.object);
+      return why ? [{ r, why }] : [];
+    });
+    if (!refused.length) continue;
+    const { r, why } = refused[0]!;
+    const names = refused.map((x) => x.r.object.metadata?.name).join(", ");
+    out.push(
+      issue(
+        "error",
+        "admission-blocks-controller",
+        l,
+        `refuses what ${r.by} creates when it starts (${names}): ${why}, and admission runs before the AlreadyExists check, so ${r.consequence} [${policy.source}]`,
+        `leave the policy out of labs where ${r.by} creates those objects (ensureGatewayApiCrds does so where cloud-provider-kind manages Gateway API)`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Stages applied before the pod network is up: nothing there can use cluster DNS. */
+const BEFORE_POD_NETWORK = new Set(["crds", "cni"]);
+
+/** A value the runtime fills with an IP address (`${LABS_API_SERVER_ADDRESS}`, ClusterVariable). */
+const ADDRESS_VARIABLE = /^\$\{LABS_API_SERVER_ADDRESS\}$/;
+
+interface EnvSource {
+  name: string;
+  value?: string;
+}
+
+/**
+ * A host-network pod with dnsPolicy ClusterFirstWithHostNet resolves every name through CoreDNS.
+ * Started before the pod network (stages crds and cni), CoreDNS cannot run yet (it needs the
+ * CNI), so such a pod must be given the API server as an address: a name deadlocks the install
+ * (tigera/operator#1746, projectcalico/calico#10683). The API server reaches a pod through
+ * KUBERNETES_SERVICE_HOST, set directly or from a ConfigMap (envFrom).
+ */
+function hostNetworkDns(objects: LocatedObject[]): ObjectIssue[] {
+  const configMaps = new Map<string, LocatedObject>();
+  for (const l of objects)
+    if (l.object.kind === "ConfigMap")
+      configMaps.set(`${l.object.metadata?.namespace ?? "default"}/${l.object.metadata?.name}`, l);
+  const out: ObjectIssue[] = [];
+  for (const l of objects) {
+    if (!BEFORE_POD_NETWORK.has(l.stage)) continue;
+    const spec = podTemplateOf(l.object)?.spec;
+    if (!spec?.hostNetwork || spec.dnsPolicy !== "ClusterFirstWithHostNet") continue;
+    const ns = l.object.metadata?.namespace ?? "default";
+    const hosts: (EnvSource & { from: string })[] = [];
+    for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+      for (const e of (c.env ?? []) as EnvSource[])
+        if (e.name === "KUBERNETES_SERVICE_HOST" && e.value !== undefined)
+          hosts.push({ ...e, from: `container ${c.name}` });
+      for (const f of (c.envFrom ?? []) as { configMapRef?: { name: string } }[]) {
+        const cm = f.configMapRef && configMaps.get(`${ns}/${f.configMapRef.name}`);
+        const value = cm?.object.data?.KUBERNETES_SERVICE_HOST;
+        if (typeof value === "string")
+          hosts.push({
+            name: "KUBERNETES_SERVICE_HOST",
+            value,
+            from: `ConfigMap ${ns}/${f.configMapRef!.name}`,
+          });
+      }
+    }
+    for (const h of hosts) {
+      if (isIP(h.value ?? "") || ADDRESS_VARIABLE.test(h.value ?? "")) continue;
+      out.push(
+        issue(
+          "error",
+          "host-network-dns",
+          l,
+          `runs on the host network with dnsPolicy ClusterFirstWithHostNet before the pod network is up, and ${h.from} gives it the API server as the name "${h.value}": only CoreDNS could resolve it, and CoreDNS cannot run before the CNI, so the install never finishes`,
+          "give it the API server's address instead: write ${LABS_API_SERVER_ADDRESS} (API_SERVER_ADDRESS in lib/components/cni/api-server-endpoint.ts, filled in by `labs up`) and declare that cluster variable",
+        ),
+      );
     }
   }
   return out;

@@ -5,7 +5,12 @@ import { describe, expect, it } from "vitest";
 import { placeholder } from "../../lib/components/host-paths.ts";
 import { writeBlob } from "../../lib/upstream/cache.ts";
 import { pin } from "../../lib/upstream/pins.ts";
-import { noteSkip, SHARED_UPSTREAM, sharedUpstreamPresent } from "../components/support/upstream.ts";
+import {
+  ciliumChart,
+  noteSkip,
+  SHARED_UPSTREAM,
+  sharedUpstreamPresent,
+} from "../components/support/upstream.ts";
 import { runLabs } from "../support/run-labs.ts";
 
 /**
@@ -98,18 +103,23 @@ describe.skipIf(!sharedUpstreamPresent)("labs prefetch", () => {
     // The chart archive is fetched before helm is looked for, so without it that is the problem named.
     const noChart = runLabs(["prefetch", "cilium-kpr", "--offline"], env(cache, { PATH: "" }));
     expect(noChart.code).toBe(3);
-    expect(noChart.stderr).toMatch(/cilium\/chart \(https:\/\/helm.cilium.io\/cilium-1.19.6.tgz\)/);
-    const chart = process.env.LABS_CILIUM_CHART;
+    expect(noChart.stderr).toMatch(/cilium\/chart \(https:\/\/helm.cilium.io\/cilium-1.20.0.tgz\)/);
+    const found = ciliumChart();
+    const chart = "path" in found ? found.path : undefined;
     if (chart && existsSync(chart)) {
       writeBlob(cache, readFileSync(chart), pin("cilium/chart").sha256);
-      const noHelm = runLabs(["prefetch", "cilium-kpr", "--offline"], env(cache, { PATH: "" }));
+      // cilium-iptables needs the chart and nothing else.
+      const noHelm = runLabs(["prefetch", "cilium-iptables", "--offline"], env(cache, { PATH: "" }));
       expect(noHelm.code).toBe(3);
       expect(noHelm.stderr).toContain(
-        "labs: error: cilium-kpr: helm is not installed: this lab installs a Helm chart",
+        "labs: error: cilium-iptables: helm is not installed: this lab installs a Helm chart",
       );
       expect(noHelm.stderr).toContain("labs: fix: install helm or set LABS_HELM");
     } else {
-      noteSkip("the no-helm message with the chart in the cache", "LABS_CILIUM_CHART is not set");
+      noteSkip(
+        "the no-helm message with the chart in the cache",
+        "unavailable" in found ? found.unavailable : "",
+      );
     }
     // A lab without charts never looks for helm.
     const calico = runLabs(

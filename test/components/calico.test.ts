@@ -1,4 +1,5 @@
 import { Ajv } from "ajv";
+import { type ApiObject, JsonPatch } from "cdk8s";
 import { beforeAll, describe, expect, it } from "vitest";
 import { calico } from "../../lib/components/cni/calico.ts";
 import type { ArtifactReader } from "../../lib/components/component.ts";
@@ -126,10 +127,18 @@ describe.skipIf(!sharedUpstreamPresent)("Calico over the real operator manifests
     const at = (pred: (o: K8sObject) => boolean) => cni.findIndex(pred);
     const configMap = cni.find((o) => o.metadata?.name === "kubernetes-services-endpoint")!;
     expect(configMap.metadata?.namespace).toBe("tigera-operator");
+    // An address, never a name: the operator and calico-node are host-network pods with
+    // dnsPolicy ClusterFirstWithHostNet, and CoreDNS cannot run before Calico (#10 defect 3).
     expect(configMap.data).toEqual({
-      KUBERNETES_SERVICE_HOST: "labs-calico-bpf-test-control-plane",
+      KUBERNETES_SERVICE_HOST: "${LABS_API_SERVER_ADDRESS}",
       KUBERNETES_SERVICE_PORT: "6443",
     });
+    const lab = JSON.parse(outputs.BPF!.files.get("lab.json")!) as { clusterVariables: unknown[] };
+    expect(lab.clusterVariables).toEqual([
+      expect.objectContaining({ name: "LABS_API_SERVER_ADDRESS", source: "api-server-address" }),
+    ]);
+    expect(outputs.BPF!.issues.filter((i) => i.rule === "host-network-dns")).toEqual([]);
+    expect(JSON.parse(outputs.Iptables!.files.get("lab.json")!).clusterVariables).toEqual([]);
     const namespace = at((o) => o.kind === "Namespace" && o.metadata?.name === "tigera-operator");
     const cm = at((o) => o === configMap);
     const deployment = at((o) => o.kind === "Deployment" && o.metadata?.name === "tigera-operator");
@@ -144,12 +153,26 @@ describe.skipIf(!sharedUpstreamPresent)("Calico over the real operator manifests
     expect(bpf.bpfNetworkBootstrap ?? "Disabled").toBe("Disabled");
   });
 
-  it("points the endpoint at kind's load balancer when there are several control planes", async () => {
-    const out = await synthLab(spec("BPF", { nodes: { controlPlanes: 3, workers: 1 } }), { readArtifact });
-    const cm = byKind(out, "ConfigMap").find(
-      (o) => o.object.metadata?.name === "kubernetes-services-endpoint",
+  it("refuses a host-network operator given the API server by name, naming the object, the rule and the fix", async () => {
+    // The defect as it was: the control plane's node name, which only CoreDNS could resolve.
+    const err = await synthLab(spec("BPF"), {
+      readArtifact,
+      extend: (lab) => {
+        const cm = lab.stages.cni.node.findChild("calico-services-endpoint") as ApiObject;
+        cm.addJsonPatch(
+          JsonPatch.replace("/data/KUBERNETES_SERVICE_HOST", "labs-calico-bpf-test-control-plane"),
+        );
+      },
+    }).then(
+      () => new Error("synth did not fail"),
+      (e: unknown) => e as Error,
     );
-    expect(cm?.object.data.KUBERNETES_SERVICE_HOST).toBe("labs-calico-bpf-test-external-load-balancer");
+    expect(err.message).toContain(
+      'error: [host-network-dns] cni: Deployment tigera-operator/tigera-operator: runs on the host network with dnsPolicy ClusterFirstWithHostNet before the pod network is up, and ConfigMap tigera-operator/kubernetes-services-endpoint gives it the API server as the name "labs-calico-bpf-test-control-plane"',
+    );
+    expect(err.message).toContain(
+      "(fix: give it the API server's address instead: write ${LABS_API_SERVER_ADDRESS}",
+    );
   });
 
   it("applies the 3 MB of CRDs server-side and waits for tigerastatus calico", () => {
@@ -161,8 +184,9 @@ describe.skipIf(!sharedUpstreamPresent)("Calico over the real operator manifests
       }[];
     };
     const stage = (name: string) => lab.stages.find((s) => s.name === name)!;
+    // labs up applies every stage server-side, and lab.json says so.
     expect(stage("crds").serverSide).toBe(true);
-    expect(stage("cni").serverSide).toBe(false);
+    expect(stage("cni").serverSide).toBe(true);
     expect(stage("crds").gates).toContainEqual(expect.objectContaining({ kind: "crds-established" }));
     expect(stage("cni").gates).toContainEqual(
       expect.objectContaining({ kind: "condition", resource: "tigerastatus/calico", condition: "Available" }),
@@ -174,6 +198,20 @@ describe.skipIf(!sharedUpstreamPresent)("Calico over the real operator manifests
 });
 
 describe("Calico's rules", () => {
+  it("warns that its default pool 192.168.0.0/16 overlaps many LANs, naming the option to change (#10)", () => {
+    const warnings = checkLab(spec("Iptables")).findings.filter((f) => f.level === "warning");
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        path: "podSubnet",
+        message: expect.stringMatching(
+          /^podSubnet 192\.168\.0\.0\/16 overlaps 192\.168\.0\.0\/16 \(Calico's default pool\), where many home and office LANs are/,
+        ),
+        fix: 'set podSubnet to a range clear of your LAN, e.g. "10.244.0.0/16" (kind\'s default)',
+      }),
+    ]);
+    expect(checkLab(spec("Iptables", { podSubnet: "10.244.0.0/16" })).findings).toEqual([]);
+  });
+
   it("refuses the eBPF dataplane next to kube-proxy", () => {
     expect(errors("BPF", { kubeProxyMode: "iptables" })).toEqual([
       expect.stringMatching(

@@ -4,13 +4,16 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { prepareArtifacts } from "../../lib/cli/commands/artifacts.ts";
 import type { Io } from "../../lib/cli/output.ts";
-import { CILIUM_CHART, cilium, ciliumRender } from "../../lib/components/cni/cilium.ts";
-import { checkLab, type ResolvedLab } from "../../lib/components/resolve.ts";
+import { CILIUM_CHART, CILIUM_VERSION, cilium, ciliumRender } from "../../lib/components/cni/cilium.ts";
+import { checkLab, type ResolvedLab, resolveLab } from "../../lib/components/resolve.ts";
 import { parseManifest } from "../../lib/components/upstream-manifest.ts";
+import { LabError } from "../../lib/model/errors.ts";
 import { parseLabSpec } from "../../lib/model/lab-spec.ts";
 import { renderChart } from "../../lib/runtime/helm.ts";
+import { orderForApply } from "../../lib/synth/stage-order.ts";
 import { synthLab } from "../../lib/synth/synth.ts";
 import { writeBlob } from "../../lib/upstream/cache.ts";
+import { pin } from "../../lib/upstream/pins.ts";
 import { identity } from "../../lib/validate/object-ref.ts";
 import { helmBinary } from "../support/helm-binary.ts";
 import { ciliumChart, noteSkip, withoutNulls } from "./support/upstream.ts";
@@ -40,7 +43,8 @@ describe("Cilium's descriptor", () => {
     const lab = checkLab(spec(true)).lab!;
     const render = ciliumRender({ kubeProxyReplacement: true }, lab);
     expect(render.chart).toBe(CILIUM_CHART);
-    expect(render.chart.sha256).toBe("21c43cf53841f9ab0375047d95aa4c64051ea52bbd2c679416e6408f5f1c9179");
+    expect(render.chart.sha256).toBe("c5f013912360d1a334f44ef25f36da59ba3414cdb48f466ee12d0c4fdff27883");
+    expect(render.chart.url).toBe("https://helm.cilium.io/cilium-1.20.0.tgz");
     expect(render).toMatchObject({ release: "cilium", namespace: "kube-system" });
     expect(render.values).toMatchObject({
       ipam: { mode: "kubernetes" },
@@ -77,7 +81,7 @@ describe("Cilium's descriptor", () => {
 
   it("requires kube-proxy replacement for its Gateway API implementation", () => {
     const lab = withGateway(checkLab(spec(false)).lab!, "cilium");
-    expect(cilium.rules!({ kubeProxyReplacement: false }, lab)).toEqual([
+    expect(cilium.rules!({ kubeProxyReplacement: false, version: CILIUM_VERSION }, lab)).toEqual([
       expect.objectContaining({
         level: "error",
         path: "cni.options.kubeProxyReplacement",
@@ -85,7 +89,10 @@ describe("Cilium's descriptor", () => {
       }),
     ]);
     expect(
-      cilium.rules!({ kubeProxyReplacement: true }, withGateway(checkLab(spec(true)).lab!, "cilium")),
+      cilium.rules!(
+        { kubeProxyReplacement: true, version: CILIUM_VERSION },
+        withGateway(checkLab(spec(true)).lab!, "cilium"),
+      ),
     ).toEqual([]);
   });
 
@@ -111,12 +118,12 @@ describe("Cilium's descriptor", () => {
 
   it("gates on the agent, Envoy and operator, and shows the tunnel device", () => {
     const lab = checkLab(spec(true)).lab!;
-    const gates = cilium.gates!({ kubeProxyReplacement: true }, lab);
+    const gates = cilium.gates!({ kubeProxyReplacement: true, version: CILIUM_VERSION }, lab);
     expect(gates).toContainEqual(expect.objectContaining({ kind: "daemonset-rolled-out", name: "cilium" }));
     expect(gates).toContainEqual(
       expect.objectContaining({ kind: "deployment-available", name: "cilium-operator" }),
     );
-    const vxlan = cilium.inspections!({ kubeProxyReplacement: true }, lab).find(
+    const vxlan = cilium.inspections!({ kubeProxyReplacement: true, version: CILIUM_VERSION }, lab).find(
       (i) => i.id === "cilium-vxlan-device",
     );
     expect(vxlan?.command).toEqual(["ip", "-d", "link", "show", "cilium_vxlan"]);
@@ -126,7 +133,62 @@ describe("Cilium's descriptor", () => {
 const chart = ciliumChart();
 if ("unavailable" in chart) noteSkip("rendering the real Cilium chart", chart.unavailable);
 
-describe.skipIf("unavailable" in chart)("the real Cilium 1.19.6 chart", () => {
+describe("Cilium's pinned versions", () => {
+  const gatewayLab = (version: string) =>
+    parseLabSpec({
+      name: "cilium-gateway-test",
+      description: "cilium gateway under test",
+      cni: { name: "cilium", options: { kubeProxyReplacement: true, version } },
+      kubeProxyMode: "none",
+      northSouth: { gateway: "cilium" },
+      loadBalancer: "cloud-provider-kind",
+      apps: ["echo", "echo-v2"],
+    });
+
+  it("defaults to 1.20.0, built for Gateway API v1.6.1, and keeps 1.19.6 pinned", () => {
+    expect(CILIUM_VERSION).toBe("1.20.0");
+    const lab = checkLab(gatewayLab("1.20.0"));
+    expect(lab.findings).toEqual([]);
+    expect(lab.lab!.components.find((c) => c.path === "cni")?.version).toBe("1.20.0");
+  });
+
+  it("refuses Cilium 1.19.6 next to Gateway API v1.6.1, naming both versions and the fix", () => {
+    expect(checkLab(gatewayLab("1.19.6")).lab).toBeUndefined();
+    const err = (() => {
+      try {
+        return resolveLab(gatewayLab("1.19.6"));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(LabError);
+    const message = (err as LabError).message;
+    expect(message).toContain(
+      "cilium-gateway-test: cni: Cilium 1.19.6 does not work with Gateway API v1.6.1",
+    );
+    expect(message).toContain('no matches for kind "TLSRoute" in version gateway.networking.k8s.io/v1alpha2');
+    expect(message).toContain("cilium/cilium#45139");
+    expect(message).toContain('use Cilium 1.20.0 (cni options { version: "1.20.0" })');
+  });
+
+  it("still resolves Cilium 1.19.6 without a gateway, with a warning for Kubernetes 1.36", () => {
+    const lab = checkLab(spec(false, { cni: { name: "cilium", options: { version: "1.19.6" } } }));
+    expect(lab.findings.map((f) => `${f.level} ${f.path}: ${f.message.split(" (")[0]}`)).toEqual([
+      "warning cni: Cilium 1.19.6 is not known to work with Kubernetes v1.36.1",
+    ]);
+    expect(ciliumRender({ kubeProxyReplacement: false, version: "1.19.6" }, lab.lab!).chart.url).toBe(
+      "https://helm.cilium.io/cilium-1.19.6.tgz",
+    );
+  });
+
+  it("names the pinned versions when asked for another", () => {
+    expect(errors(false, { cni: { name: "cilium", options: { version: "1.18.0" } } })).toEqual([
+      "cni.options.version: version must be one of 1.20.0, 1.19.6",
+    ]);
+  });
+});
+
+describe.skipIf("unavailable" in chart)(`the real Cilium ${CILIUM_VERSION} chart`, () => {
   const chartPath = "path" in chart ? chart.path : "";
   const helm = "path" in helmBinary() ? (helmBinary() as { path: string }).path : "";
   const render = (values: Record<string, unknown>) =>
@@ -189,7 +251,8 @@ describe.skipIf("unavailable" in chart)("the real Cilium 1.19.6 chart", () => {
         prepared.readRenderedChart(ciliumRender({ kubeProxyReplacement: true }, out.lab)),
       );
       const cni = out.objects.filter((o) => o.stage === "cni");
-      expect(cni.map((o) => identity(o.object))).toEqual(rendered.map(identity));
+      // Same objects, in apply order (the chart's Namespace first).
+      expect(cni.map((o) => identity(o.object))).toEqual(orderForApply(rendered).map(identity));
       expect(cni.every((o) => o.origin === "upstream")).toBe(true);
       for (const r of rendered)
         expect(cni.find((o) => identity(o.object) === identity(r))!.object).toEqual(withoutNulls(r));
@@ -197,8 +260,8 @@ describe.skipIf("unavailable" in chart)("the real Cilium 1.19.6 chart", () => {
       expect(out.lock.charts).toEqual([
         {
           id: "cilium/chart",
-          version: "1.19.6",
-          url: "https://helm.cilium.io/cilium-1.19.6.tgz",
+          version: "1.20.0",
+          url: "https://helm.cilium.io/cilium-1.20.0.tgz",
           sha256: CILIUM_CHART.sha256,
         },
       ]);
@@ -211,5 +274,25 @@ describe.skipIf("unavailable" in chart)("the real Cilium 1.19.6 chart", () => {
       expect(config?.object.data["kube-proxy-replacement"]).toBe("false");
       expect(out.files.get("kind.yaml")).toMatch(/kubeProxyMode: iptables/);
     });
+  });
+});
+
+const previous = ciliumChart("cilium/chart-1.19.6");
+if ("unavailable" in previous) noteSkip("rendering the real Cilium 1.19.6 chart", previous.unavailable);
+
+describe.skipIf("unavailable" in previous)("the real Cilium 1.19.6 chart, still pinned", () => {
+  it("renders through the artifact step for a lab without Gateway API", async () => {
+    const chartPath = "path" in previous ? previous.path : "";
+    const helm = (helmBinary() as { path: string }).path;
+    const cacheDir = mkdtempSync(join(tmpdir(), "labs-cilium-119-"));
+    writeBlob(cacheDir, readFileSync(chartPath), pin("cilium/chart-1.19.6").sha256);
+    const env = { LABS_CACHE_DIR: cacheDir, LABS_HELM: helm, LABS_OFFLINE: "1", PATH: "" };
+    const s = spec(false, { cni: { name: "cilium", options: { version: "1.19.6" } } });
+    const out = await synthLab(
+      s,
+      await prepareArtifacts(s, {}, { out: () => {}, err: () => {} }, { scope: "synth", env }),
+    );
+    expect(out.lock.charts.map((c) => `${c.id} ${c.version}`)).toEqual(["cilium/chart-1.19.6 1.19.6"]);
+    expect(out.lab.findings.map((f) => f.path)).toEqual(["cni"]);
   });
 });

@@ -42,6 +42,13 @@ describe("host path variables", () => {
     );
   });
 
+  it("never give kind a relative host path, whatever the cache dir looks like (#10)", () => {
+    const kindYaml = `hostPath: ${placeholder("LABS_PLUGINS")}/bridge\n`;
+    expect(substituteHostPaths(kindYaml, [variable], { cacheDir: "rel/cache", arch: "amd64" })).toBe(
+      `hostPath: ${process.cwd()}/rel/cache/extracted/${amd.sha256}/bridge\n`,
+    );
+  });
+
   it("refuse to leave a variable nobody defined", () => {
     expect(() =>
       substituteHostPaths(`hostPath: ${placeholder("LABS_UNKNOWN")}/x`, [variable], {

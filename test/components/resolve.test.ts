@@ -63,7 +63,12 @@ describe("resolving a lab against the component registry", () => {
         message: expect.stringMatching(/deprecated since Kubernetes 1.35/),
       }),
     ]);
-    expect(checkLab(lab({ kubeProxyMode: "ipvs", nodeImage: V1_30 })).findings).toEqual([]);
+    // (A 1.30 image is not one kind v0.32.0 was released with: the compatibility table warns on nodeImage.)
+    expect(
+      checkLab(lab({ kubeProxyMode: "ipvs", nodeImage: V1_30 })).findings.filter(
+        (f) => f.path !== "nodeImage",
+      ),
+    ).toEqual([]);
   });
 
   it("rejects an unknown option of a component and lists the known ones", () => {

@@ -46,25 +46,27 @@ export async function synthCatalogueLab(
 }
 
 /**
- * An offline environment that can render the Cilium chart: the real chart archive
- * (LABS_CILIUM_CHART, or the user's artifact cache) copied into a fresh cache, and a helm binary.
- * Or the reason there is none.
+ * An offline environment that can render the Cilium chart: the real chart archive (from the
+ * shared mirror, LABS_CILIUM_CHART, or the user's artifact cache) and a helm binary. Or the
+ * reason there is none.
  */
 export function ciliumEnv(): { env: NodeJS.ProcessEnv } | { missing: string } {
-  const sha = pin("cilium/chart").sha256;
+  const { sha256: sha, version } = pin("cilium/chart");
   const chart = [process.env.LABS_CILIUM_CHART, blobPath(defaultCacheDir(), sha)].find(
     (p): p is string => !!p && existsSync(p),
   );
-  if (!chart)
+  // The shared mirror holds the chart itself (offlineEnv points LABS_MIRROR at it).
+  if (!chart && !sharedUpstreamPresent)
     return {
-      missing:
-        "the Cilium 1.19.6 chart archive (cilium-1.19.6.tgz): set LABS_CILIUM_CHART to it, or run `labs prefetch cilium-kpr` where helm.cilium.io is reachable",
+      missing: `the Cilium ${version} chart archive (cilium-${version}.tgz): needs ../shared/upstream, LABS_CILIUM_CHART set to it, or \`labs prefetch cilium-kpr\` where helm.cilium.io is reachable`,
     };
   const helm = helmBinary();
   if ("unavailable" in helm) return { missing: `a helm binary (${helm.unavailable})` };
   const env = offlineEnv({ LABS_HELM: helm.path });
-  const target = blobPath(env.LABS_CACHE_DIR!, sha);
-  mkdirSync(join(target, ".."), { recursive: true });
-  copyFileSync(chart, target);
+  if (chart) {
+    const target = blobPath(env.LABS_CACHE_DIR!, sha);
+    mkdirSync(join(target, ".."), { recursive: true });
+    copyFileSync(chart, target);
+  }
   return { env };
 }

@@ -20,6 +20,7 @@
  *   FAKE_ARCH                docker info Architecture (default x86_64)
  *   FAKE_DOCKER_OS           docker info OperatingSystem (default "Fake Linux"; "Docker Desktop" = a VM)
  *   FAKE_KIND_VERSION        kind version (default v0.32.0)
+ *   FAKE_DOCKER_MEM_GIB      docker info MemTotal in GiB (default 8)
  *
  * Files in $FAKE_STATE a test may write: exec-output.json (docker exec: command fragment → output)
  * and jsonpath-output.json (kubectl get --output jsonpath=…: command fragment → output; without a
@@ -85,13 +86,15 @@ function matches(pattern, text) {
 }
 
 function hang() {
-  writeFileSync(join(STATE, "hang.pid"), String(process.pid));
   const stop = (signal) => {
     writeFileSync(join(STATE, "hang.terminated"), signal);
     process.exit(143);
   };
+  // Handlers first: a test signals as soon as hang.pid appears (on a loaded machine the signal
+  // could otherwise land before them and kill the fake without a trace).
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  writeFileSync(join(STATE, "hang.pid"), String(process.pid));
   setInterval(() => {}, 60_000);
 }
 
@@ -310,7 +313,7 @@ function docker() {
     return out(
       JSON.stringify({
         ServerVersion: "28.2.2",
-        MemTotal: 8 * 1024 ** 3,
+        MemTotal: Number(env.FAKE_DOCKER_MEM_GIB ?? 8) * 1024 ** 3,
         NCPU: 4,
         CgroupVersion: "2",
         OperatingSystem: env.FAKE_DOCKER_OS ?? "Fake Linux",
@@ -342,11 +345,21 @@ function docker() {
   }
   if (a[0] === "ps") {
     const filter = flag(a, "--filter");
-    const [, label, value] = /^label=([^=]+)=(.*)$/.exec(filter ?? "") ?? [];
-    const names = Object.entries(readContainers())
-      .filter(([, c]) => !label || c.labels[label] === value)
-      .map(([n]) => n);
-    return out(names.join("\n"));
+    // label=key=value, or label=key (any value)
+    const [, label, value] = /^label=([^=]+)(?:=(.*))?$/.exec(filter ?? "") ?? [];
+    const format = flag(a, "--format");
+    const rows = Object.entries(readContainers())
+      .filter(([, c]) => !label || (value === undefined ? label in c.labels : c.labels[label] === value))
+      .map(([n, c]) =>
+        !format || format === "{{.Names}}"
+          ? n
+          : format
+              .replaceAll("{{.Names}}", n)
+              .replaceAll("{{.Image}}", c.image)
+              .replaceAll("{{.State}}", c.running ? "running" : "exited")
+              .replace(/\{\{\.Label "([^"]+)"\}\}/g, (_, k) => c.labels[k] ?? ""),
+      );
+    return out(rows.join("\n"));
   }
   if (a[0] === "image" && a[1] === "inspect") {
     const image = a[a.length - 1];
@@ -634,7 +647,30 @@ function simulate(cluster) {
           addresses: [{ type: "IPAddress", value: "172.18.255.198" }],
         },
       }));
-  return { nodes, pods, services, ingresses: byKind("Ingress"), gateways: byKind("Gateway"), events: [] };
+  // The API server advertises the first control plane's address (kubeadm's advertiseAddress).
+  const endpointslices = [
+    {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name: "kubernetes",
+        namespace: "default",
+        labels: { "kubernetes.io/service-name": "kubernetes" },
+      },
+      addressType: "IPv4",
+      endpoints: [{ addresses: [nodes[0].status.addresses[0].address] }],
+      ports: [{ name: "https", port: 6443, protocol: "TCP" }],
+    },
+  ];
+  return {
+    nodes,
+    pods,
+    services,
+    endpointslices,
+    ingresses: byKind("Ingress"),
+    gateways: byKind("Gateway"),
+    events: [],
+  };
 }
 
 function exec(cluster, a) {

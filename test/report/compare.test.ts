@@ -30,7 +30,8 @@ describe("labs compare against the fake toolchain", () => {
       specs: [await spec("kindnet-iptables"), await spec("kindnet-ipvs")],
       out,
       env: fake.env,
-      upOptions: { pollMs: 5, applyRetryMs: 5, labsVersion: "test" },
+      // The fake engine is not this machine: the doctor does not read this host's kernel.
+      upOptions: { pollMs: 5, applyRetryMs: 5, labsVersion: "test", readHost: false },
       onLine: (l) => lines.push(l),
     });
     expect(files.map((f) => f.slice(out.length + 1)).sort()).toEqual([
@@ -74,7 +75,8 @@ describe("labs compare against the fake toolchain", () => {
       env: fake.env,
       keep: true,
       performance: false,
-      upOptions: { pollMs: 5, applyRetryMs: 5, labsVersion: "test" },
+      // The fake engine is not this machine: the doctor does not read this host's kernel.
+      upOptions: { pollMs: 5, applyRetryMs: 5, labsVersion: "test", readHost: false },
     });
     expect(results.labs.map((l) => [l.lab, l.status])).toEqual([
       ["kindnet-nftables", "failed"],

@@ -3,14 +3,15 @@
  * gatherer is tested for real on this machine where it can be (inotify, kernel files, cgroups,
  * binding ports, the docker client without a daemon).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { release } from "node:os";
+import { release, tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { probeDocker } from "../../lib/runtime/docker.ts";
 import { type DoctorCheck, doctorChecks, INOTIFY_MIN, overall } from "../../lib/runtime/doctor/checks.ts";
 import { runDoctor } from "../../lib/runtime/doctor/doctor.ts";
-import { type DoctorFacts, readInotify } from "../../lib/runtime/doctor/facts.ts";
+import { type DoctorFacts, readInotify, readRoutes } from "../../lib/runtime/doctor/facts.ts";
 import {
   bpfState,
   featureState,
@@ -50,6 +51,7 @@ const lab = (over: Partial<NonNullable<DoctorFacts["lab"]>> = {}): NonNullable<D
   hostPorts: [],
   loadBalancerRanges: [],
   needs: { ipvs: false, nftables: true, bpf: false, helm: false },
+  hostWide: [],
   ...over,
 });
 /** A healthy Linux host; each test changes one fact. */
@@ -181,6 +183,72 @@ describe("doctor checks (made-up facts)", () => {
       ).status,
     ).toBe("fail");
     expect(check(doctorChecks(facts({ tools: noHelm, lab: undefined })), "helm").status).toBe("warn");
+  });
+
+  it("warns when a route of this host lies inside the lab's pod or service network (#10)", () => {
+    const routes = [
+      { destination: "192.168.1.0/24", device: "wlan0" },
+      { destination: "10.20.0.0/16", device: "tun0" },
+    ];
+    const checks = doctorChecks(facts({ routes, lab: lab({ podSubnet: "192.168.0.0/16" }) }));
+    expect(checks.filter((c) => c.id.startsWith("route-"))).toEqual([
+      {
+        id: "route-192.168.1.0/24",
+        title: "this host's routes vs the lab's addresses",
+        status: "warn",
+        detail:
+          "pod subnet 192.168.0.0/16 overlaps this host's route to 192.168.1.0/24 (wlan0): pods cannot reach addresses there",
+        fix: "choose another podSubnet for the lab, clear of 192.168.1.0/24",
+      },
+    ]);
+    expect(doctorChecks(facts({ routes })).filter((c) => c.id.startsWith("route-"))).toEqual([]);
+  });
+
+  it("reads IPv4 routes from /proc/net/route's hex, leaving the default route out", () => {
+    const dir = mkdtempSync(join(tmpdir(), "labs-routes-"));
+    const file = join(dir, "route");
+    writeFileSync(
+      file,
+      "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" +
+        "wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n" +
+        "wlan0\t0001A8C0\t00000000\t0001\t0\t0\t600\t00FFFFFF\t0\t0\t0\n" +
+        "br-1\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n",
+    );
+    expect(readRoutes(file)).toEqual([
+      { destination: "192.168.1.0/24", device: "wlan0" },
+      { destination: "172.18.0.0/16", device: "br-1" },
+    ]);
+    expect(readRoutes(join(dir, "absent"))).toBeUndefined();
+  });
+
+  it("fails a cloud-provider-kind lab beside a kind cluster labs did not create, and says who shares it", () => {
+    const cpk = {
+      name: "labs-cloud-provider-kind",
+      image: "registry.k8s.io/cloud-provider-kind/cloud-controller-manager:v0.11.1",
+      args: ["--gateway-channel=disabled"],
+      dockerSocket: true,
+      network: "kind" as const,
+      hostWide: { why: "it manages every kind cluster" },
+    };
+    const me = lab({ hostWide: [cpk] });
+    const host = (clusters: string[], running: NonNullable<DoctorFacts["host"]>["running"] = []) => ({
+      clusters,
+      running,
+      containers: [],
+    });
+    const alone = check(doctorChecks(facts({ lab: me, host: host(["kind"]) })), "host-wide");
+    expect(alone.status).toBe("fail");
+    expect(alone.detail).toMatch(/would also act on the kind cluster kind, which labs did not create/);
+    const shared = check(
+      doctorChecks(
+        facts({
+          lab: me,
+          host: host(["labs-other"], [{ lab: "other", cluster: "labs-other", hostWide: [cpk] }]),
+        }),
+      ),
+      "host-wide",
+    );
+    expect(shared).toMatchObject({ status: "ok", detail: "labs-cloud-provider-kind is shared with other" });
   });
 
   it("warns on low inotify limits with the sysctl command", () => {

@@ -171,7 +171,7 @@ describe("stages against the fake cluster", { timeout: 60_000 }, () => {
     runStages(stages, {
       kubectl,
       progress: new Progress((e) => events.push(e)),
-      synthDir,
+      stageDir: synthDir,
       pollMs: 5,
       applyRetryMs: 5,
     });

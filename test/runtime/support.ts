@@ -10,7 +10,10 @@ export async function catalogueLab(name: string): Promise<LabSpec> {
   return (await findLabs([name]))[0]!.spec;
 }
 
-/** `up` against the fake, with short polls and no probes unless asked. */
+/**
+ * `up` against the fake, with short polls and no probes unless asked. The fake engine is not this
+ * machine, so the doctor checks `up` runs first do not read this machine's kernel files.
+ */
 export function upWith(fake: Fake, spec: LabSpec, extra: Partial<UpOptions> = {}) {
   return up({
     spec,
@@ -18,6 +21,7 @@ export function upWith(fake: Fake, spec: LabSpec, extra: Partial<UpOptions> = {}
     pollMs: 5,
     applyRetryMs: 5,
     verify: false,
+    readHost: false,
     labsVersion: "test",
     ...extra,
   });

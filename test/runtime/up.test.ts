@@ -66,7 +66,7 @@ describe.concurrent("labs up: a new lab", { timeout: 120_000 }, () => {
       const apply = indexOf(
         lines,
         new RegExp(
-          `apply --server-side --field-manager labs --force-conflicts --filename \\S+/synth/${stage.file}$`,
+          `apply --server-side --field-manager labs --force-conflicts --filename \\S+/applied/${stage.file}$`,
         ),
       );
       if (stage.objects === 0) {
@@ -119,9 +119,19 @@ describe.concurrent("labs up: a new lab", { timeout: 120_000 }, () => {
     expect(timings.result).toBe("ok");
     const ids = timings.tasks.map((t) => t.id);
     expect(ids).toEqual(
-      expect.arrayContaining(["toolchain", "synth", "cluster", "stage:cni", "stage:apps", "gate:cni:0"]),
+      expect.arrayContaining([
+        "toolchain",
+        "doctor",
+        "synth",
+        "cluster",
+        "stage:cni",
+        "stage:apps",
+        "gate:cni:0",
+      ]),
     );
-    expect(timings.tasks.find((t) => t.id === "stage:crds")?.status).toBe("skipped");
+    // Nothing to apply in stage crds, but kube-proxy's gate waits there, before the CNI.
+    expect(timings.tasks.find((t) => t.id === "stage:crds")?.status).toBe("done");
+    expect(timings.tasks.find((t) => t.id === "gate:crds:0")?.status).toBe("done");
     for (const t of timings.tasks) expect(t.ms).toBeGreaterThanOrEqual(0);
 
     const log = readFileSync(join(fake.stateRoot, LAB, "logs", "commands.log"), "utf8");
@@ -152,7 +162,11 @@ describe.concurrent("labs up: a new lab", { timeout: 120_000 }, () => {
     await upWith(fake, spec, {
       progress: (e) => e.type === "note" && e.level === "warn" && warnings.push(e.message),
     });
-    expect(warnings).toEqual(["kind v0.27.0 found; labs is tested with v0.32.0"]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^kind: v0\.27\.0 at \S+; labs is tested with v0\.32\.0 \(fix: install kind v0\.32\.0/,
+      ),
+    ]);
   });
 
   it("retries an apply that fails only because the API is catching up (a CRD just created)", async () => {
@@ -259,6 +273,16 @@ describe.concurrent("labs up: failures", { timeout: 120_000 }, () => {
     expect(existsSync(join(fake.stateRoot, LAB, "diagnostics"))).toBe(false);
   });
 
+  it("runs the lab's doctor checks first and stops on a fail with its fix, before kind makes anything", async () => {
+    const fake = newFake({ FAKE_DOCKER_MEM_GIB: "1" });
+    const e = await thrown<UpFailed>(() => upWith(fake, spec));
+    expect(e.message).toBe(`${LAB} cannot run on this host: Docker memory: 1.0 GiB for 3 nodes`);
+    expect(e.fix).toMatch(/^give Docker more memory/);
+    expect(e.exitCode).toBe(3);
+    expect(fake.lines("kind").filter((l) => l.startsWith("kind create"))).toEqual([]);
+    expect(existsSync(join(fake.stateRoot, LAB, "diagnostics"))).toBe(false);
+  });
+
   it("names the command that installs kind when kind is missing and nobody can be asked", async () => {
     const fake = newFake();
     fake.removeTool("kind");
@@ -356,7 +380,7 @@ describe.concurrent("labs up: Ctrl-C", { timeout: 120_000 }, () => {
     controller.abort();
     await expect(run).rejects.toMatchObject({
       name: "Interrupted",
-      task: "gate: kindnet runs on every node",
+      task: "gate: kube-proxy (iptables mode) runs on every node",
       clusterExists: true,
     });
     // The hanging kubectl was told to stop (SIGTERM), not left running.
@@ -424,10 +448,10 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
 }, () => {
   const CPK = "kindnet-cloud-provider-kind";
   const CPK_CLUSTER = `labs-${CPK}`;
-  const CPK_CONTAINER = `${CPK_CLUSTER}-cloud-provider-kind`;
+  const CPK_CONTAINER = "labs-cloud-provider-kind";
 
   it.skipIf(noMirror)(
-    "starts cloud-provider-kind before the platform stage and runs the post-create step once",
+    "starts cloud-provider-kind, labs' one shared instance, before the platform stage, and keeps it on the next up",
     async () => {
       const fake = newFake();
       const cpk = await catalogueLab(CPK);
@@ -436,7 +460,7 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
       const run = indexOf(
         lines,
         new RegExp(
-          `^docker run --detach --name ${CPK_CONTAINER} --network kind --label io\\.labs\\.lab=${CPK} --label io\\.labs\\.cluster=${CPK_CLUSTER} --restart unless-stopped --volume /var/run/docker\\.sock:/var/run/docker\\.sock registry\\.k8s\\.io/cloud-provider-kind/cloud-controller-manager:v0\\.11\\.1 `,
+          `^docker run --detach --name ${CPK_CONTAINER} --network kind --label io\\.labs\\.host-wide=${CPK_CONTAINER} --restart unless-stopped --volume /var/run/docker\\.sock:/var/run/docker\\.sock registry\\.k8s\\.io/cloud-provider-kind/cloud-controller-manager:v0\\.11\\.1 `,
         ),
       );
       const crdsGate = lines.findIndex((l) => /wait --for condition=Established/.test(l));
@@ -447,19 +471,37 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
         "--enable-lb-port-mapping",
       );
 
-      // Single node: kubeadm's exclusion label goes, right after create, before any stage.
-      const label = indexOf(
-        lines,
-        /kubectl --kubeconfig \S+ label nodes --all node\.kubernetes\.io\/exclude-from-external-load-balancers-$/,
-      );
-      expect(label).toBeGreaterThan(indexOf(lines, /^kind create cluster/));
-      expect(label).toBeLessThan(indexOf(lines, /kubectl .* apply /));
-      expect(stateFile<ClusterMarker>(fake, CPK, "cluster.json").postCreateDone).toBe(true);
+      // Single node: kind removes kubeadm's exclusion label itself; labs runs no step for it.
+      expect(lines.some((l) => / label nodes /.test(l))).toBe(false);
 
       fake.clearLog();
-      await upWith(fake, cpk, { mirror: MIRROR });
-      expect(fake.lines().some((l) => / label nodes /.test(l))).toBe(false);
+      const again = await upWith(fake, cpk, { mirror: MIRROR });
       expect(fake.lines("docker").some((l) => l.startsWith("docker run"))).toBe(false);
+      expect(again.timings.find((t) => t.id === "side-containers:before-platform")?.detail).toBe(
+        `${CPK_CONTAINER} shared`,
+      );
+    },
+  );
+
+  it.skipIf(noMirror)(
+    "fills the API server's address into calico-ebpf's stage from the cluster, leaving the synthesized file as it was",
+    async () => {
+      const fake = newFake();
+      await upWith(fake, await catalogueLab("calico-ebpf"), { mirror: MIRROR });
+      const lines = fake.lines();
+      const read = indexOf(
+        lines,
+        /kubectl --kubeconfig \S+ get endpointslices --namespace default --selector=kubernetes\.io\/service-name=kubernetes --output json$/,
+      );
+      expect(read).toBeGreaterThan(indexOf(lines, /^kind create cluster/));
+      expect(read).toBeLessThan(indexOf(lines, /apply .*\/applied\/0000-crds\.k8s\.yaml$/));
+      const state = join(fake.stateRoot, "calico-ebpf");
+      const applied = readFileSync(join(state, "applied", "0001-cni.k8s.yaml"), "utf8");
+      const synthesized = readFileSync(join(state, "synth", "0001-cni.k8s.yaml"), "utf8");
+      // The fake's API server advertises the control plane's address, 172.18.0.2.
+      expect(applied).toContain('KUBERNETES_SERVICE_HOST: "172.18.0.2"\n');
+      expect(synthesized).toContain('KUBERNETES_SERVICE_HOST: "${LABS_API_SERVER_ADDRESS}"\n');
+      expect(applied.replace("172.18.0.2", "${LABS_API_SERVER_ADDRESS}")).toBe(synthesized);
     },
   );
 
@@ -471,31 +513,49 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
     expect(run.args.at(-1)).toBe("--enable-lb-port-mapping");
   });
 
+  /** A load-balancer container cloud-provider-kind made for `cluster`. */
+  function loadBalancerOf(fake: Fake, name: string, cluster: string) {
+    const containers = fake.containers();
+    containers[name] = {
+      image: "docker.io/envoyproxy/envoy:v1.33.2",
+      args: [],
+      labels: { "io.x-k8s.cloud-provider-kind.cluster": cluster },
+    };
+    writeFileSync(join(fake.world, "containers.json"), JSON.stringify(containers));
+  }
+
   it.skipIf(noMirror)(
-    "down removes the side container and the containers it created for the cluster",
+    "down stops its last lab's cloud-provider-kind with SIGTERM before deleting the cluster, then sweeps that cluster's load balancers",
     async () => {
       const fake = newFake();
       await upWith(fake, await catalogueLab(CPK), { mirror: MIRROR });
-      const containers = fake.containers();
-      containers[`${CPK_CLUSTER}-lb-echo`] = {
-        image: "docker.io/envoyproxy/envoy:v1.33.2",
-        args: [],
-        labels: { "io.x-k8s.cloud-provider-kind.cluster": CPK_CLUSTER },
-      };
-      containers["other-lb"] = {
-        image: "docker.io/envoyproxy/envoy:v1.33.2",
-        args: [],
-        labels: { "io.x-k8s.cloud-provider-kind.cluster": "someone-else" },
-      };
-      writeFileSync(join(fake.world, "containers.json"), JSON.stringify(containers));
+      loadBalancerOf(fake, `${CPK_CLUSTER}-lb-echo`, CPK_CLUSTER);
       fake.clearLog();
       const r = await down(CPK, { env: fake.env });
       expect(r.sideContainers).toEqual([CPK_CONTAINER, `${CPK_CLUSTER}-lb-echo`]);
-      // SIGTERM first, so cloud-provider-kind can remove its own load balancers; then rm.
-      const docker = fake.lines("docker");
-      const stop = docker.indexOf(`docker stop --time 30 ${CPK_CONTAINER}`);
+      // SIGTERM first, while the cluster answers, so it can remove its own load balancers.
+      const lines = fake.lines();
+      const stop = lines.indexOf(`docker stop --time 30 ${CPK_CONTAINER}`);
       expect(stop).toBeGreaterThanOrEqual(0);
-      expect(docker.indexOf(`docker rm --force ${CPK_CONTAINER}`)).toBeGreaterThan(stop);
+      expect(lines.indexOf(`docker rm --force ${CPK_CONTAINER}`)).toBeGreaterThan(stop);
+      expect(indexOf(lines, /^kind delete cluster/)).toBeGreaterThan(stop);
+      expect(Object.keys(fake.containers())).toEqual([]);
+    },
+  );
+
+  it.skipIf(noMirror)(
+    "down never removes another cluster's containers: no SIGTERM cleanup when cloud-provider-kind made some for a cluster that is not the lab's",
+    async () => {
+      const fake = newFake();
+      await upWith(fake, await catalogueLab(CPK), { mirror: MIRROR });
+      loadBalancerOf(fake, `${CPK_CLUSTER}-lb-echo`, CPK_CLUSTER);
+      // A kind cluster that appeared later, which it also served (controller.go lists every cluster).
+      loadBalancerOf(fake, "other-lb", "someone-else");
+      fake.clearLog();
+      const r = await down(CPK, { env: fake.env });
+      expect(r.sideContainers).toEqual([CPK_CONTAINER, `${CPK_CLUSTER}-lb-echo`]);
+      // Its SIGTERM cleanup deletes every container it labelled, for any cluster: removed without it.
+      expect(fake.lines("docker").some((l) => l.startsWith("docker stop"))).toBe(false);
       expect(Object.keys(fake.containers())).toEqual(["other-lb"]);
     },
   );
@@ -529,13 +589,14 @@ describe.concurrent("labs up: side containers, post-create steps, load balancer 
     },
   );
 
-  it("offline with an empty cache, names what is missing before kind is asked for anything", async () => {
+  it("offline with an empty cache, names what is missing before kind is asked to make anything", async () => {
     const fake = newFake({ LABS_OFFLINE: "1" });
     const cpk = await catalogueLab(CPK);
     const e = await thrown(() => upWith(fake, cpk));
     expect(e.message).toMatch(/^offline and \d+ artifacts are not in the cache: gateway-api\//);
     expect(e.fix).toMatch(/labs prefetch kindnet-cloud-provider-kind/);
-    expect(fake.calls("kind").filter((c) => c.args[0] !== "version")).toEqual([]);
+    // Only read: the doctor's list of clusters.
+    expect(fake.lines("kind").filter((l) => l !== "kind version" && l !== "kind get clusters")).toEqual([]);
   });
 
   it("--preload pulls each image of the lock once before the cluster and loads them after it", async () => {

@@ -36,7 +36,15 @@ describe("pins", () => {
     );
     expect(pin("cilium/chart")).toMatchObject({
       type: "chart",
+      version: "1.20.0",
+      url: "https://helm.cilium.io/cilium-1.20.0.tgz",
+      sha256: "c5f013912360d1a334f44ef25f36da59ba3414cdb48f466ee12d0c4fdff27883",
+    });
+    // Kept for comparison; the compatibility table refuses it next to Gateway API v1.6.1.
+    expect(pin("cilium/chart-1.19.6")).toMatchObject({
+      type: "chart",
       url: "https://helm.cilium.io/cilium-1.19.6.tgz",
+      sha256: "21c43cf53841f9ab0375047d95aa4c64051ea52bbd2c679416e6408f5f1c9179",
     });
   });
 

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { upstreamSettingsFromEnv } from "../../lib/upstream/settings.ts";
 
@@ -8,6 +9,13 @@ describe("upstreamSettingsFromEnv", () => {
       mirror: "/m",
       cacheDir: "/c",
     });
+  });
+
+  it("makes a relative LABS_CACHE_DIR absolute: kind mounts folders of the cache (#10)", () => {
+    expect(upstreamSettingsFromEnv({ LABS_CACHE_DIR: "cache" }).cacheDir).toBe(join(process.cwd(), "cache"));
+    expect(upstreamSettingsFromEnv({ XDG_CACHE_HOME: "xdg" }).cacheDir).toBe(
+      join(process.cwd(), "xdg", "labs"),
+    );
   });
 
   it("is online without a mirror by default, caching under XDG_CACHE_HOME", () => {

@@ -22,6 +22,10 @@ async function runDown(args: Args, io: Io): Promise<number> {
     try {
       const r = await down(lab);
       const side = r.sideContainers.length ? ` and ${r.sideContainers.join(", ")}` : "";
+      for (const k of r.sharedKept ?? [])
+        io.out(
+          `${lab}: left ${k.name} running: ${k.users.join(", ")} still use${k.users.length === 1 ? "s" : ""} it`,
+        );
       io.out(
         r.action === "deleted"
           ? `${lab}: deleted ${r.cluster}${side}`

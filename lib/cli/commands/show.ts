@@ -39,7 +39,7 @@ async function show(args: { lab: string; json?: boolean; labsDir?: string }, io:
     bold("components"),
     ...lab.components.map(
       (c) =>
-        `  ${c.path.padEnd(20)} ${c.component.title}${c.component.version ? ` ${c.component.version}` : ""}: ${c.component.summary}`,
+        `  ${c.path.padEnd(20)} ${c.component.title}${c.version ? ` ${c.version}` : ""}: ${c.component.summary}`,
     ),
     "",
     bold("what this lab can do"),

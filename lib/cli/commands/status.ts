@@ -39,6 +39,16 @@ async function runStatus(args: { json?: boolean }, io: Io): Promise<number> {
   }
   for (const c of report.foreign) io.out(`${c}: a kind cluster labs did not create (left alone)`);
   for (const l of report.stale) io.out(`${l}: its cluster is gone; \`labs down ${l}\` cleans up its state`);
+  for (const s of report.shared) {
+    const users = s.users.length
+      ? `used by ${s.users.length} lab${s.users.length === 1 ? "" : "s"}: ${s.users.join(", ")}`
+      : "used by no running lab (`labs down` of its last lab removes it)";
+    io.out(`${s.name} (shared, ${s.running ? "running" : "stopped"}): ${users}`);
+    if (s.alsoActsOn.length)
+      io.out(
+        `  it also acts on ${s.alsoActsOn.join(", ")}, which no lab runs: it manages every kind cluster on this host`,
+      );
+  }
   return EXIT.ok;
 }
 

@@ -1,12 +1,13 @@
 import { ApiObject } from "cdk8s";
 import { z } from "zod";
+import { overlaps, parseCidr } from "../../model/cidr.ts";
 import { LabError } from "../../model/errors.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
 import { defineComponent, type Inspection, type LabView } from "../component.ts";
 import type { FaultOffer } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
-import { apiServerEndpoint } from "./api-server-endpoint.ts";
+import { API_SERVER_ADDRESS, API_SERVER_ADDRESS_VALUE, apiServerEndpoint } from "./api-server-endpoint.ts";
 import {
   addOperatorResources,
   CALICO_DATAPLANES,
@@ -55,6 +56,30 @@ function dataplaneRules(dataplane: CalicoDataplane, lab: LabView): Finding[] {
   return [];
 }
 
+/** Calico's own default pool (custom-resources.yaml@v3.32.1); home and office LANs often sit in it. */
+export const CALICO_DEFAULT_POOL = "192.168.0.0/16";
+
+/**
+ * A pod network over 192.168.0.0/16 hides every LAN in that range from the pods: their packets
+ * to such an address stay in the pod network. Only a warning, since it matters only when this
+ * machine's LAN is in the range (`labs doctor` compares the host's routes).
+ */
+function poolRules(lab: LabView): Finding[] {
+  const pool = parseCidr(CALICO_DEFAULT_POOL)!;
+  const clash = lab.spec.podSubnet
+    .split(",")
+    .map((c) => parseCidr(c.trim()))
+    .some((c) => c && c.family === pool.family && overlaps(c, pool));
+  if (!clash) return [];
+  return [
+    warning(
+      "podSubnet",
+      `podSubnet ${lab.spec.podSubnet} overlaps ${CALICO_DEFAULT_POOL} (Calico's default pool), where many home and office LANs are: if this machine's LAN is there, pods cannot reach hosts on it (\`labs doctor ${lab.spec.name}\` checks this host's routes)`,
+      'set podSubnet to a range clear of your LAN, e.g. "10.244.0.0/16" (kind\'s default)',
+    ),
+  ];
+}
+
 function dataplaneInspection(dataplane: CalicoDataplane): Inspection {
   if (dataplane === "BPF") {
     return {
@@ -73,6 +98,9 @@ function dataplaneInspection(dataplane: CalicoDataplane): Inspection {
       title: "Calico's nftables table",
       on: "control-plane",
       command: ["nft", "list", "tables"],
+      // Not "no iptables at all": kind's node entrypoint keeps Docker's DNS DNAT/SNAT rules in
+      // iptables (DOCKER_OUTPUT, DOCKER_POSTROUTING; enable_network_magic in
+      // images/base/files/usr/local/bin/entrypoint@v0.32.0), whatever the dataplane.
       explains:
         "In nftables mode Felix writes policy and NAT into its own `calico` table, next to kube-proxy's.",
       expectContains: "calico",
@@ -187,11 +215,11 @@ export const calico = defineComponent({
         }
       : {}),
   }),
-  rules: (o, lab) => [...ipv4Only(lab, "Calico"), ...dataplaneRules(o.dataplane, lab)],
+  rules: (o, lab) => [...ipv4Only(lab, "Calico"), ...dataplaneRules(o.dataplane, lab), ...poolRules(lab)],
+  versions: () => ({ calico: CALICO_VERSION }),
   artifacts: () => [CALICO_CRDS, TIGERA_OPERATOR],
   kindConfig: () => ({ disableDefaultCNI: true }),
-  // 3 MB of CRDs: client-side apply would store each in an annotation, over the 256 KiB limit.
-  serverSideStages: ["crds"],
+  clusterVariables: (o) => (o.dataplane === "BPF" ? [API_SERVER_ADDRESS] : []),
   gates: () => [
     {
       stage: "crds",
@@ -265,13 +293,20 @@ export const calico = defineComponent({
     const cni = ctx.stage("cni");
     includeUpstream(cni, "tigera-operator-namespace", operator.filter(isNamespace));
     if (o.dataplane === "BPF") {
-      // Applied before the operator's Deployment, so its first pod already reads it.
-      const endpoint = apiServerEndpoint(lab);
+      // Calico's manual eBPF path ("configure Calico to talk directly to the API server"): the
+      // operator reads this ConfigMap through envFrom and hands it to calico-node. Both run on the
+      // host network with dnsPolicy ClusterFirstWithHostNet, so the host is an IP that `labs up`
+      // fills in (a node name would need CoreDNS, which needs this CNI first). Applied before the
+      // operator's Deployment, so its first pod already reads it. The automatic path
+      // (bpfNetworkBootstrap) needs kube-proxy running at install, which this lab does not have.
       new ApiObject(cni, "calico-services-endpoint", {
         apiVersion: "v1",
         kind: "ConfigMap",
         metadata: { name: SERVICES_ENDPOINT_CONFIG_MAP, namespace: OPERATOR_NAMESPACE },
-        data: { KUBERNETES_SERVICE_HOST: endpoint.host, KUBERNETES_SERVICE_PORT: String(endpoint.port) },
+        data: {
+          KUBERNETES_SERVICE_HOST: API_SERVER_ADDRESS_VALUE,
+          KUBERNETES_SERVICE_PORT: String(apiServerEndpoint(lab).port),
+        },
       });
     }
     includeUpstream(

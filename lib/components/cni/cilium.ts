@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
-import { pin } from "../../upstream/pins.ts";
+import { type Pin, pinsFor } from "../../upstream/pins.ts";
 import { type ChartRender, defineComponent, type Inspection, type LabView } from "../component.ts";
 import { type ComponentFaults, serviceUnprogrammed } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
@@ -9,8 +9,15 @@ import { ciliumValues } from "./cilium-values.ts";
 import { ipv4Only } from "./ipv4-only.ts";
 import { tunnelPortDropped } from "./tunnel-fault.ts";
 
-export const CILIUM_VERSION = "1.19.6";
-export const CILIUM_CHART = pin("cilium/chart");
+/** Every pinned Cilium chart, newest first: the first is the default. */
+const CHARTS: readonly Pin[] = pinsFor("cilium");
+export const CILIUM_VERSIONS = CHARTS.map((p) => p.version) as [string, ...string[]];
+export const CILIUM_VERSION = CILIUM_VERSIONS[0];
+export const CILIUM_CHART = CHARTS[0]!;
+
+/** The pinned chart of a Cilium version. */
+export const ciliumChart = (version: string): Pin =>
+  CHARTS.find((p) => p.version === version) ?? CILIUM_CHART;
 export const CILIUM_NAMESPACE = "kube-system";
 /** The name a lab gives its gateway to use Cilium's Gateway API implementation. */
 export const CILIUM_GATEWAY = "cilium";
@@ -18,16 +25,26 @@ export const CILIUM_GATEWAY = "cilium";
 const options = z.strictObject({
   /** Cilium load-balances Services in eBPF; the lab must then set kubeProxyMode "none". */
   kubeProxyReplacement: z.boolean().default(false),
+  /**
+   * Which pinned Cilium release. 1.19.6 is kept for comparison; the compatibility table refuses
+   * it next to Gateway API v1.6.1 (lib/components/compatibility.ts).
+   */
+  version: z
+    .enum(CILIUM_VERSIONS, { error: `version must be one of ${CILIUM_VERSIONS.join(", ")}` })
+    .default(CILIUM_VERSION),
 });
 export type CiliumOptions = z.output<typeof options>;
 
 type LabContext = Pick<LabView, "clusterName" | "spec" | "selected">;
 
 /** The chart render for a lab: the same lab gives the same values, hence the same bytes. */
-export function ciliumRender(o: CiliumOptions, lab: LabContext): ChartRender {
+export function ciliumRender(
+  o: Pick<CiliumOptions, "kubeProxyReplacement"> & { version?: string },
+  lab: LabContext,
+): ChartRender {
   return {
     id: "cilium",
-    chart: CILIUM_CHART,
+    chart: ciliumChart(o.version ?? CILIUM_VERSION),
     release: "cilium",
     namespace: CILIUM_NAMESPACE,
     values: ciliumValues({
@@ -132,6 +149,7 @@ export const cilium = defineComponent({
   name: "cilium",
   title: "Cilium",
   version: CILIUM_VERSION,
+  versionOf: (o) => o.version,
   summary:
     "an eBPF dataplane: VXLAN tunnel between nodes, NetworkPolicy in eBPF, and optionally Services without kube-proxy.",
   options,
@@ -172,7 +190,8 @@ export const cilium = defineComponent({
       : {}),
   }),
   rules: (o, lab) => [...ipv4Only(lab, "Cilium"), ...gatewayRule(o, lab)],
-  artifacts: () => [CILIUM_CHART],
+  versions: (o) => ({ cilium: o.version }),
+  artifacts: (o) => [ciliumChart(o.version)],
   charts: (o, lab) => [ciliumRender(o, lab)],
   kindConfig: () => ({ disableDefaultCNI: true }),
   gates: () => [

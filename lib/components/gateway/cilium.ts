@@ -7,7 +7,12 @@ import { CILIUM_NAMESPACE } from "../cni/cilium.ts";
 import { type BuildContext, defineComponent, type LabView } from "../component.ts";
 import { pauseDaemonSet } from "../fault.ts";
 import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
-import { ensureGatewayApiCrds, GATEWAY_API_PINS, gatewayApiCrdsGate } from "./gateway-api-crds.ts";
+import {
+  ensureGatewayApiCrds,
+  GATEWAY_API_VERSION,
+  gatewayApiCrdsGate,
+  gatewayApiPins,
+} from "./gateway-api-crds.ts";
 
 export const CILIUM_GATEWAY_CLASS = "cilium";
 export const CILIUM_GATEWAY_CONTROLLER = "io.cilium/gateway-controller";
@@ -64,8 +69,8 @@ export const ciliumGateway = defineComponent({
     ...ciliumRules(lab),
     ...routeBackendFindings(lab, "northSouth.gateway", "Cilium's Gateway"),
   ],
-  artifacts: () => [...GATEWAY_API_PINS],
-  serverSideStages: ["crds"],
+  versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
+  artifacts: (_o, lab) => gatewayApiPins(lab),
   gates: (_o, lab) => [
     gatewayApiCrdsGate(),
     {

@@ -5,7 +5,12 @@ import { defineComponent } from "../component.ts";
 import { needsCloudProviderKind } from "../ingress/cloud-provider-kind.ts";
 import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
-import { ensureGatewayApiCrds, GATEWAY_API_PINS, gatewayApiCrdsGate } from "./gateway-api-crds.ts";
+import {
+  ensureGatewayApiCrds,
+  GATEWAY_API_VERSION,
+  gatewayApiCrdsGate,
+  gatewayApiPins,
+} from "./gateway-api-crds.ts";
 
 /** cloud-provider-kind's GatewayClass (it creates the class itself when missing; labs writes the same). */
 export const CLOUD_PROVIDER_KIND_GATEWAY_CLASS = "cloud-provider-kind";
@@ -31,8 +36,8 @@ export const cloudProviderKindGateway = defineComponent({
     ...needsCloudProviderKind(lab, "northSouth.gateway", "cloud-provider-kind's Gateway API"),
     ...routeBackendFindings(lab, "northSouth.gateway", "cloud-provider-kind's Gateway"),
   ],
-  artifacts: () => [...GATEWAY_API_PINS],
-  serverSideStages: ["crds"],
+  versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
+  artifacts: (_o, lab) => gatewayApiPins(lab),
   gates: (_o, lab) => [
     gatewayApiCrdsGate(),
     {

@@ -22,7 +22,12 @@ import {
   envoyProxy,
   filterEnvoyGatewayRender,
 } from "./envoy-gateway-values.ts";
-import { ensureGatewayApiCrds, GATEWAY_API_PINS, gatewayApiCrdsGate } from "./gateway-api-crds.ts";
+import {
+  ensureGatewayApiCrds,
+  GATEWAY_API_VERSION,
+  gatewayApiCrdsGate,
+  gatewayApiPins,
+} from "./gateway-api-crds.ts";
 
 /** The chart render Envoy Gateway needs (the artifact step renders it before synth). */
 export const envoyGatewayRender = (): ChartRender => ({
@@ -65,15 +70,14 @@ export const envoyGateway = defineComponent({
     },
   }),
   rules: (_o, lab: LabView) => routeBackendFindings(lab, "northSouth.gateway", "Envoy Gateway"),
-  artifacts: () => [ENVOY_GATEWAY_CHART, ...GATEWAY_API_PINS],
+  versions: () => ({ "envoy-gateway": ENVOY_GATEWAY_VERSION, "gateway-api": GATEWAY_API_VERSION }),
+  artifacts: (_o, lab) => [ENVOY_GATEWAY_CHART, ...gatewayApiPins(lab)],
   charts: () => [envoyGatewayRender()],
   // Envoy Gateway creates the Envoy Deployment itself: its image is in no manifest.
   images: () => [ENVOY_PROXY_IMAGE],
   kindConfig: (_o, lab) => ({
     extraPortMappings: [{ containerPort: ENVOY_GATEWAY_NODE_PORT, hostPort: lab.spec.hostPorts.gatewayHttp }],
   }),
-  // Envoy Gateway's CRDs and Gateway API's exceed the annotation size client-side apply needs.
-  serverSideStages: ["crds"],
   gates: (_o, lab) => [
     gatewayApiCrdsGate(),
     {

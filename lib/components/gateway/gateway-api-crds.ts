@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { pinsFor } from "../../upstream/pins.ts";
-import type { ArtifactRef, BuildContext, Gate } from "../component.ts";
+import type { ArtifactRef, BuildContext, Gate, LabView } from "../component.ts";
+import { cloudProviderKindManagesGatewayApi } from "../lb/cloud-provider-kind.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 
 /**
@@ -10,6 +11,25 @@ import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
  */
 export const GATEWAY_API_VERSION = "v1.6.1";
 export const GATEWAY_API_PINS: readonly ArtifactRef[] = pinsFor("gateway-api");
+
+/** The ValidatingAdmissionPolicy (and its binding) that refuses CRDs of older bundles. */
+const SAFE_UPGRADES_PIN = "gateway-api/standard/vap_safeupgrades";
+
+/**
+ * The files a lab installs. The safe-upgrades policy is left out where cloud-provider-kind
+ * manages Gateway API: v0.11.1 creates its embedded v1.5.0 CRDs at start and stops if a Create
+ * fails for any reason but AlreadyExists (pkg/gateway/crd_manager.go, pkg/controller/controller.go
+ * @v0.11.1). The policy denies bundle versions v1.0–v1.5, and admission runs before the API
+ * server's AlreadyExists check, so with it in place cloud-provider-kind never starts its
+ * controllers: no LoadBalancer addresses, no Ingress, no Gateway. Gateway API documents the
+ * policy as optional protection against downgrades; cloud-provider-kind's Create changes
+ * nothing where the lab's v1.6.1 CRDs already exist.
+ */
+export function gatewayApiPins(lab: LabView): ArtifactRef[] {
+  return GATEWAY_API_PINS.filter(
+    (p) => p.id !== SAFE_UPGRADES_PIN || !cloudProviderKindManagesGatewayApi(lab),
+  );
+}
 
 const CRD_RESOURCES = GATEWAY_API_PINS.map((p) => p.id.split("/").pop()!).filter(
   (r) => !r.startsWith("vap_"),
@@ -25,7 +45,7 @@ export function ensureGatewayApiCrds(ctx: BuildContext): void {
   const crds = ctx.stage("crds");
   if (crds.node.tryFindChild(SCOPE_ID)) return;
   const scope = new Construct(crds, SCOPE_ID);
-  for (const ref of GATEWAY_API_PINS) {
+  for (const ref of gatewayApiPins(ctx.lab)) {
     includeUpstream(scope, ref.id.split("/").pop()!, parseManifest(ctx.readArtifact(ref).toString("utf8")));
   }
 }

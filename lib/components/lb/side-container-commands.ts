@@ -7,9 +7,11 @@ import type { SideContainer } from "../component.ts";
  * `mayFail`.
  */
 
-/** Labels on every container labs starts, so `labs down` finds exactly its own. */
+/** Labels on every container labs starts for one lab, so `labs down` finds exactly its own. */
 export const LAB_LABEL = "io.labs.lab";
 export const CLUSTER_LABEL = "io.labs.cluster";
+/** Label on a host-wide container labs starts (valued with its name): it belongs to no one lab. */
+export const HOST_WIDE_LABEL = "io.labs.host-wide";
 
 /** Seconds `docker stop` waits after SIGTERM before it kills. */
 export const STOP_GRACE_SECONDS = 30;
@@ -29,10 +31,14 @@ export interface SideContainerContext {
   dockerInVm: boolean;
 }
 
-/** `docker run` for the side container, labelled with its lab and cluster. */
+/**
+ * `docker run` for the side container, labelled with its lab and cluster, or, when it is
+ * host-wide, as labs' shared container (no lab's `labs down` removes it by its lab label).
+ */
 export function sideContainerRunArgv(side: SideContainer, ctx: SideContainerContext): string[] {
   const argv = ["docker", "run", "--detach", "--name", side.name, "--network", side.network];
-  argv.push("--label", `${LAB_LABEL}=${ctx.lab}`, "--label", `${CLUSTER_LABEL}=${ctx.cluster}`);
+  if (side.hostWide) argv.push("--label", `${HOST_WIDE_LABEL}=${side.name}`);
+  else argv.push("--label", `${LAB_LABEL}=${ctx.lab}`, "--label", `${CLUSTER_LABEL}=${ctx.cluster}`);
   argv.push("--restart", "unless-stopped");
   if (side.dockerSocket) argv.push("--volume", "/var/run/docker.sock:/var/run/docker.sock");
   argv.push(side.image, ...side.args);
@@ -53,17 +59,24 @@ export function sideContainerStartCommands(side: SideContainer, ctx: SideContain
 }
 
 /**
- * `labs down`, before `kind delete cluster`: SIGTERM first, so cloud-provider-kind deletes the
- * load-balancer containers it created (`docker rm -f` alone would kill it and leave them), then
- * remove the container itself.
+ * `labs down` stops a side container before `kind delete cluster` (lib/runtime/down.ts). With
+ * `cleanup` (the default) SIGTERM comes first, so cloud-provider-kind deletes the load-balancer
+ * containers it created while their cluster still answers, then the container is removed.
+ * Without it (`docker rm -f` alone, SIGKILL) nothing it made is touched: labs uses that when
+ * the container also made containers for other clusters, which its own cleanup would delete
+ * too. Either way the runtime then removes what is left for the lab's cluster, by label.
  */
-export function sideContainerStopCommands(side: SideContainer): DockerCommand[] {
+export function sideContainerStopCommands(side: SideContainer, cleanup = true): DockerCommand[] {
   return [
-    {
-      argv: ["docker", "stop", "--time", String(STOP_GRACE_SECONDS), side.name],
-      why: `stop ${side.name} with SIGTERM so it cleans up what it created`,
-      mayFail: true,
-    },
+    ...(cleanup
+      ? [
+          {
+            argv: ["docker", "stop", "--time", String(STOP_GRACE_SECONDS), side.name],
+            why: `stop ${side.name} with SIGTERM so it cleans up what it created`,
+            mayFail: true,
+          },
+        ]
+      : []),
     { argv: ["docker", "rm", "--force", side.name], why: `remove ${side.name}`, mayFail: true },
   ];
 }

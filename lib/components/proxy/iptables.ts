@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
 import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
+import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
 /** kube-proxy in iptables mode: kind's default. */
@@ -16,6 +17,7 @@ export const iptables = defineComponent({
       reason: "kube-proxy programs Services as iptables DNAT chains",
     },
   }),
+  gates: () => [kubeProxyGate("iptables")],
   kindConfig: () => ({ kubeProxyMode: "iptables" }),
   inspections: () => [
     proxyModeProof("iptables"),

@@ -3,6 +3,7 @@ import { warning } from "../../model/findings.ts";
 import { atLeast } from "../../model/kubernetes-version.ts";
 import { defineComponent, type LabView } from "../component.ts";
 import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
+import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
 /**
@@ -32,6 +33,7 @@ export const ipvs = defineComponent({
       reason: "kube-proxy programs Services as IPVS virtual servers",
     },
   }),
+  gates: () => [kubeProxyGate("ipvs")],
   kindConfig: (_o, lab) => ({
     kubeProxyMode: "ipvs",
     ...(needsStrictArp(lab) ? { kubeadmConfigPatches: [STRICT_ARP_PATCH] } : {}),

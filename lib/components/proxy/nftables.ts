@@ -3,6 +3,7 @@ import { error } from "../../model/findings.ts";
 import { atLeast, formatVersion } from "../../model/kubernetes-version.ts";
 import { defineComponent } from "../component.ts";
 import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
+import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
 /** kube-proxy in nftables mode: Services as nftables maps (GA in Kubernetes 1.33, kind ≥ 0.23). */
@@ -15,6 +16,7 @@ export const nftables = defineComponent({
   capabilities: () => ({
     serviceProxy: { value: "kube-proxy nftables", reason: "kube-proxy programs Services as nftables maps" },
   }),
+  gates: () => [kubeProxyGate("nftables")],
   kindConfig: () => ({ kubeProxyMode: "nftables" }),
   rules: (_o, lab) =>
     atLeast(lab.kubeVersion, 1, 31)

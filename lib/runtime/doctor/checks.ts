@@ -6,6 +6,7 @@
 import { checkPoolInNetwork } from "../../components/lb/metallb-pool.ts";
 import { overlaps, parseCidr } from "../../model/cidr.ts";
 import { DOCKER_KIND_NETWORK, KIND_VERSION } from "../../model/defaults.ts";
+import { hostWideConflicts, usersOf } from "../host-wide.ts";
 import { formatPort } from "../ports.ts";
 import { KUBECTL_VERSION } from "../tool-pins.ts";
 import type { DoctorFacts, ToolFact } from "./facts.ts";
@@ -52,6 +53,7 @@ export function doctorChecks(f: DoctorFacts): DoctorCheck[] {
     ...networkChecks(f),
     ...kernelChecks(f),
     ...cgroupCheck(f),
+    ...hostWideCheck(f),
   ];
 }
 
@@ -260,6 +262,33 @@ function networkChecks(f: DoctorFacts): DoctorCheck[] {
         `pods ${f.lab.podSubnet} and services ${f.lab.serviceSubnet} are clear of ${source}`,
       ),
     );
+  // A route of this host inside the pod or service network: pods cannot reach those addresses
+  // (the nodes route them into the cluster). The kind network is compared above.
+  for (const route of f.routes ?? []) {
+    const dest = parseCidr(route.destination);
+    if (!dest || subnets.includes(route.destination)) continue;
+    for (const [what, text] of [
+      ["pod subnet", f.lab.podSubnet],
+      ["service subnet", f.lab.serviceSubnet],
+    ] as const) {
+      const hit = text
+        .split(",")
+        .map((p) => p.trim())
+        .find((p) => {
+          const c = parseCidr(p);
+          return c && c.family === dest.family && overlaps(c, dest);
+        });
+      if (hit)
+        out.push(
+          warn(
+            `route-${route.destination}`,
+            "this host's routes vs the lab's addresses",
+            `${what} ${hit} overlaps this host's route to ${route.destination} (${route.device}): pods cannot reach addresses there`,
+            `choose another ${what === "pod subnet" ? "podSubnet" : "serviceSubnet"} for the lab, clear of ${route.destination}`,
+          ),
+        );
+    }
+  }
   for (const range of f.lab.loadBalancerRanges) {
     const pool = checkPoolInNetwork(range, subnets);
     if (pool.ok) out.push(ok("lb-pool", "load balancer pool", `${range} lies inside ${pool.subnet}`));
@@ -373,4 +402,28 @@ function cgroupCheck(f: DoctorFacts): DoctorCheck[] {
   if (needs)
     return [warn("cgroup", t, `${detail}: node images from Kubernetes 1.35 on refuse cgroup v1`, fix)];
   return [ok("cgroup", t, `${detail}; fine for Kubernetes ${f.lab!.kubernetes}`)];
+}
+
+/**
+ * What the lab shares the Docker host with: a host-wide side container (cloud-provider-kind)
+ * acts on every kind cluster, so the lab runs only beside clusters that may be acted on.
+ */
+function hostWideCheck(f: DoctorFacts): DoctorCheck[] {
+  if (!f.lab || !f.host) return [];
+  const t = "other kind clusters on this host";
+  const conflicts = hostWideConflicts({
+    me: { lab: f.lab.name, cluster: f.lab.cluster, hostWide: f.lab.hostWide },
+    clusters: f.host.clusters,
+    running: f.host.running,
+    containers: f.host.containers,
+  });
+  if (conflicts.length)
+    return [
+      fail("host-wide", t, conflicts.map((c) => c.detail).join("; "), conflicts.map((c) => c.fix).join("; ")),
+    ];
+  const shared = f.lab.hostWide.map((c) => {
+    const users = usersOf(c.name, f.host!.running, f.lab!.name);
+    return users.length ? `${c.name} is shared with ${users.join(", ")}` : `${c.name} will serve this lab`;
+  });
+  return [ok("host-wide", t, shared.join("; ") || "nothing of this lab acts beyond its own cluster")];
 }

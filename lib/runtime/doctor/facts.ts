@@ -4,7 +4,14 @@
  * `docker info`, `--version`s) and tries to bind ports; the judging is pure (checks.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { type DockerProbe, kindNetworkSubnets, probeDocker } from "../docker.ts";
+import {
+  type DockerProbe,
+  HOST_WIDE_LABEL,
+  kindNetworkSubnets,
+  listContainers,
+  probeDocker,
+} from "../docker.ts";
+import { type HostWideContainer, type RunningLab, runningLabs } from "../host-wide.ts";
 import { kindClusters, kindVersion } from "../kind.ts";
 import { kubectlVersion } from "../kubectl.ts";
 import { type BindResult, clashesWithLabs, tryBind } from "../ports.ts";
@@ -35,6 +42,8 @@ export interface DoctorFacts {
   tools: Record<"kind" | "kubectl" | "helm", ToolFact>;
   /** Linux only: /proc/sys/fs/inotify. */
   inotify?: { maxUserWatches?: number; maxUserInstances?: number };
+  /** Linux only: this host's IPv4 routes (not the default one), from /proc/net/route. */
+  routes?: HostRoute[];
   /** Undefined when Docker could not be asked. */
   kindNetwork?: { exists: boolean; subnets: string[] };
   /** Linux only. */
@@ -43,12 +52,17 @@ export interface DoctorFacts {
   cgroup: { engine?: string; hostV2?: boolean };
   lab?: LabNeeds;
   ports: PortFact[];
+  /** What shares the Docker host with a lab: kind clusters, running labs, host-wide containers. */
+  host?: { clusters: string[]; running: RunningLab[]; containers: HostWideContainer[] };
 }
 
 export interface GatherOptions {
   /** The state root, to find the host ports of running labs. */
   stateRoot: string;
-  /** Read the host's kernel, inotify and cgroup files (Linux). @default process.platform === "linux" */
+  /**
+   * Read the host's kernel, inotify and cgroup files. @default on Linux when the Docker engine is
+   * this machine's (DOCKER_HOST unset or a unix socket): a remote engine's nodes run on its kernel.
+   */
   readHost?: boolean;
 }
 
@@ -58,7 +72,7 @@ export async function gatherFacts(
   opts: GatherOptions,
 ): Promise<DoctorFacts> {
   const platform = process.platform;
-  const readHost = opts.readHost ?? platform === "linux";
+  const readHost = opts.readHost ?? (platform === "linux" && engineIsLocal(tc.env));
   const docker = await probeDocker(tc);
   const tools = {
     kind: await toolFact(tc, "kind", () => kindVersion(tc)),
@@ -78,6 +92,7 @@ export async function gatherFacts(
     tools,
     kindNetwork,
     inotify: readHost ? readInotify() : undefined,
+    routes: readHost ? readRoutes() : undefined,
     kernel: readHost ? readKernelFacts() : undefined,
     cgroup: {
       engine: docker.state === "ok" ? docker.info.cgroupVersion : undefined,
@@ -85,7 +100,26 @@ export async function gatherFacts(
     },
     lab,
     ports: lab ? await portFacts(lab, clusters, opts.stateRoot) : [],
+    host:
+      docker.state === "ok" && tools.kind.found ? await hostFacts(tc, clusters, opts.stateRoot) : undefined,
   };
+}
+
+/** Kind clusters, running labs and every container labs started host-wide or of such an image. */
+async function hostFacts(tc: Toolchain, clusters: string[], root: string): Promise<DoctorFacts["host"]> {
+  const containers = (await listContainers(tc, [HOST_WIDE_LABEL])).map((c) => ({
+    name: c.name,
+    image: c.image,
+    running: c.running,
+    labsName: c.labels[HOST_WIDE_LABEL] ?? "",
+  }));
+  return { clusters, running: runningLabs(root, clusters), containers };
+}
+
+/** The Docker engine runs on this machine, as far as the environment tells (docker contexts aside). */
+export function engineIsLocal(env: NodeJS.ProcessEnv): boolean {
+  const host = env.DOCKER_HOST;
+  return !host || host.startsWith("unix://");
 }
 
 async function toolFact(
@@ -105,6 +139,37 @@ async function toolFact(
 async function helmVersionOf(tc: Toolchain): Promise<string | undefined> {
   const r = await tc.run("helm", ["version", "--template", "{{.Version}}"], { timeoutMs: 20_000 });
   return r.ok ? r.stdout.trim() : undefined;
+}
+
+export interface HostRoute {
+  /** e.g. `192.168.1.0/24` */
+  destination: string;
+  device: string;
+}
+
+/**
+ * IPv4 routes of this host: /proc/net/route gives destination and mask as little-endian hex.
+ * The default route (0.0.0.0/0) is left out: it overlaps everything and says nothing.
+ */
+export function readRoutes(file = "/proc/net/route"): HostRoute[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const ip = (hex: string) => {
+    const n = Number.parseInt(hex, 16);
+    return [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>> 24) & 255].join(".");
+  };
+  const prefix = (hex: string) => Number.parseInt(hex, 16).toString(2).replace(/0/g, "").length;
+  return text
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 8 && /^[0-9A-F]{8}$/i.test(f[1]!) && /^[0-9A-F]{8}$/i.test(f[7]!))
+    .map((f) => ({ destination: `${ip(f[1]!)}/${prefix(f[7]!)}`, device: f[0]! }))
+    .filter((r) => !r.destination.endsWith("/0"));
 }
 
 export function readInotify(dir = "/proc/sys/fs/inotify"): DoctorFacts["inotify"] {

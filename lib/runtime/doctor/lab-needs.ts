@@ -4,11 +4,11 @@
  */
 
 import { metallbPoolOf } from "../../components/lb/metallb.ts";
-import { collect, type ResolvedLab, resolveLab } from "../../components/resolve.ts";
+import { collect, type ResolvedLab, resolveLab, sideContainersOf } from "../../components/resolve.ts";
 import { formatVersion } from "../../model/kubernetes-version.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
 import { chartsOf } from "../prepare.ts";
-import type { HostPortJson } from "../state.ts";
+import type { HostPortJson, SideContainerJson } from "../state.ts";
 
 export interface LabNeeds {
   name: string;
@@ -25,6 +25,8 @@ export interface LabNeeds {
   /** Address ranges a load balancer hands out on the `kind` network (MetalLB's pool, a CIDR or first-last). */
   loadBalancerRanges: string[];
   needs: { ipvs: boolean; nftables: boolean; bpf: boolean; helm: boolean };
+  /** Side containers that serve every kind cluster on the host (cloud-provider-kind). */
+  hostWide: SideContainerJson[];
 }
 
 export function labNeeds(spec: LabSpec): LabNeeds {
@@ -45,6 +47,7 @@ export function labNeeds(spec: LabSpec): LabNeeds {
     serviceSubnet: spec.serviceSubnet,
     hostPorts: hostPortsOf(lab),
     loadBalancerRanges: [metallbPoolOf(lab)].filter((p): p is string => p !== undefined),
+    hostWide: sideContainersOf(lab).filter((c) => c.hostWide),
     needs: {
       ipvs: proxyMode === "ipvs",
       // kindnet enforces NetworkPolicy with nftables; Calico's Nftables dataplane needs it too.

@@ -37,20 +37,20 @@ describe("cloud-provider-kind as a side container", () => {
     const { side } = cpk();
     expect(side.startBefore).toBe("platform");
     const ctx = { lab: "lb", cluster: "labs-lb", dockerInVm: false };
+    // One per Docker host, labelled as labs' shared container, not as any lab's (#10 defect 7).
+    expect(side.hostWide?.why).toMatch(/every kind cluster on the Docker host/);
     expect(sideContainerStartCommands(side, ctx).map((c) => c.argv)).toEqual([
-      ["docker", "rm", "--force", "labs-lb-cloud-provider-kind"],
+      ["docker", "rm", "--force", "labs-cloud-provider-kind"],
       [
         "docker",
         "run",
         "--detach",
         "--name",
-        "labs-lb-cloud-provider-kind",
+        "labs-cloud-provider-kind",
         "--network",
         "kind",
         "--label",
-        "io.labs.lab=lb",
-        "--label",
-        "io.labs.cluster=labs-lb",
+        "io.labs.host-wide=labs-cloud-provider-kind",
         "--restart",
         "unless-stopped",
         "--volume",
@@ -71,11 +71,15 @@ describe("cloud-provider-kind as a side container", () => {
     expect(argv.indexOf(CLOUD_PROVIDER_KIND_IMAGE)).toBeLessThan(argv.length - 1);
   });
 
-  it("is stopped with SIGTERM first, then removed, then its leftover containers swept", () => {
+  it("is stopped with SIGTERM first (or removed at once, leaving what it made), then its leftover containers swept", () => {
     const { side } = cpk();
     expect(sideContainerStopCommands(side).map((c) => c.argv)).toEqual([
-      ["docker", "stop", "--time", "30", "labs-lb-cloud-provider-kind"],
-      ["docker", "rm", "--force", "labs-lb-cloud-provider-kind"],
+      ["docker", "stop", "--time", "30", "labs-cloud-provider-kind"],
+      ["docker", "rm", "--force", "labs-cloud-provider-kind"],
+    ]);
+    // Without its cleanup: what it made for other clusters stays.
+    expect(sideContainerStopCommands(side, false).map((c) => c.argv)).toEqual([
+      ["docker", "rm", "--force", "labs-cloud-provider-kind"],
     ]);
     expect(leftoverContainersCommand(side, "labs-lb")?.argv).toEqual([
       "docker",
@@ -107,13 +111,13 @@ describe("cloud-provider-kind as a side container", () => {
   it.skipIf(!sharedUpstreamPresent)(
     "records the side container and the post-create step in lab.json, and its images in the lock",
     async () => {
-      const out = await synth({ loadBalancer: "cloud-provider-kind", nodes: { workers: 0 } });
+      const out = await synth({
+        loadBalancer: "cloud-provider-kind",
+        nodes: { controlPlanes: 3, workers: 0 },
+      });
       const labJson = JSON.parse(out.files.get("lab.json")!);
       expect(labJson.sideContainers).toEqual([
-        expect.objectContaining({
-          name: "labs-ns-test-cloud-provider-kind",
-          image: CLOUD_PROVIDER_KIND_IMAGE,
-        }),
+        expect.objectContaining({ name: "labs-cloud-provider-kind", image: CLOUD_PROVIDER_KIND_IMAGE }),
       ]);
       expect(labJson.postCreate).toEqual([
         expect.objectContaining({ kubectl: ["label", "nodes", "--all", `${EXCLUDE_FROM_LB_LABEL}-`] }),
@@ -124,13 +128,16 @@ describe("cloud-provider-kind as a side container", () => {
     },
   );
 
-  it("removes the exclusion label only when the lab has no workers", () => {
-    const withWorkers = resolved({ loadBalancer: "cloud-provider-kind" });
-    const s = withWorkers.components.find((c) => c.component.kind === "loadBalancer")!;
-    expect(s.component.postCreate!(s.options, withWorkers)).toEqual([]);
-    const alone = resolved({ loadBalancer: "metallb", nodes: { controlPlanes: 1, workers: 0 } });
-    const m = alone.components.find((c) => c.component.kind === "loadBalancer")!;
-    expect(m.component.postCreate!(m.options, alone)).toHaveLength(1);
+  it("removes the exclusion label only when control planes serve alone and kind leaves it (several of them)", () => {
+    const steps = (nodes: object, loadBalancer = "cloud-provider-kind") => {
+      const l = resolved({ loadBalancer, nodes });
+      const s = l.components.find((c) => c.component.kind === "loadBalancer")!;
+      return s.component.postCreate!(s.options, l);
+    };
+    expect(steps({ controlPlanes: 1, workers: 2 })).toEqual([]);
+    // A single node: kind removes the label itself (kubeadminit/init.go).
+    expect(steps({ controlPlanes: 1, workers: 0 })).toEqual([]);
+    expect(steps({ controlPlanes: 3, workers: 0 }, "metallb")).toHaveLength(1);
   });
 });
 

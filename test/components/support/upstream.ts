@@ -48,20 +48,22 @@ export function upstreamObjects(path: string): K8sObject[] {
 }
 
 /**
- * The real Cilium chart archive, when one is at hand: `LABS_CILIUM_CHART` (a path to
- * cilium-1.19.6.tgz) or the user's artifact cache. The machines these tests run on have no
- * route to helm.cilium.io, so without either the chart tests skip.
+ * The real Cilium chart archive of a pin, when one is at hand: ../shared/upstream (as in CI),
+ * `LABS_CILIUM_CHART` (a path to the .tgz), or the user's artifact cache. The machines these
+ * tests run on have no route to helm.cilium.io, so without any of them the chart tests skip.
  */
-export function ciliumChart(): { path: string } | { unavailable: string } {
-  const sha = pin("cilium/chart").sha256;
-  const candidates = [process.env.LABS_CILIUM_CHART, join(defaultCacheDir(), "sha256", sha)].filter(
-    (p): p is string => !!p,
-  );
+export function ciliumChart(id = "cilium/chart"): { path: string } | { unavailable: string } {
+  const { sha256: sha, version } = pin(id);
+  const shared = sharedUpstreamPresent ? sharedIndex().find((f) => f.sha256 === sha) : undefined;
+  const candidates = [
+    shared && join(SHARED_UPSTREAM, shared.path),
+    process.env.LABS_CILIUM_CHART,
+    join(defaultCacheDir(), "sha256", sha),
+  ].filter((p): p is string => !!p);
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
     return {
-      unavailable:
-        "the Cilium 1.19.6 chart is not at hand (set LABS_CILIUM_CHART to cilium-1.19.6.tgz, or run `labs prefetch cilium-kpr`)",
+      unavailable: `the Cilium ${version} chart is not at hand (needs ../shared/upstream, LABS_CILIUM_CHART set to cilium-${version}.tgz, or \`labs prefetch cilium-kpr\`)`,
     };
   }
   const helm = helmBinary();
