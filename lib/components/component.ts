@@ -5,6 +5,7 @@ import type { KubeVersion } from "../model/kubernetes-version.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { RuntimeObject } from "../validate/admission.ts";
 import type { ProductVersions } from "./compatibility.ts";
+import type { ComponentFaults } from "./fault.ts";
 
 /**
  * The descriptor every component provides. A component is one CNI, kube-proxy mode, ingress,
@@ -276,6 +277,13 @@ export interface Component<O = Record<string, unknown>> {
   sideContainers?(options: O, lab: LabView): SideContainer[];
   /** kubectl steps the runtime runs once after the cluster is created (listed in lab.json). */
   postCreate?(options: O, lab: LabView): ClusterStep[];
+  /** Stages whose manifests must be applied server-side (objects too big for client-side apply). */
+  serverSideStages?: StageName[];
+  /**
+   * Break-fix faults of the layer this component owns (lib/components/fault.ts), including the
+   * ones that cannot exist in this lab, with the reason.
+   */
+  faults?(options: O, lab: LabView): ComponentFaults;
   /** Values the runtime fills into stage files once the cluster exists (see ClusterVariable). */
   clusterVariables?(options: O, lab: LabView): ClusterVariable[];
   /** Objects its controller creates in the cluster while it runs (lint checks admission against them). */

@@ -5,7 +5,10 @@
  */
 import type { Inspection } from "../components/component.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
+import { labFaults } from "../faults/catalogue.ts";
 import { LAYERS, type Layer, type PlannedCheck, type ProbesPlan } from "../probes/check.ts";
+import type { ProbeLab } from "../probes/probe-lab.ts";
+import { breakFixSection } from "./break-fix.ts";
 import { exercisesOf } from "./exercises.ts";
 import { renderMermaid } from "./mermaid.ts";
 import { pathModel } from "./paths.ts";
@@ -19,6 +22,8 @@ export interface GuideInput {
   siblings?: string[];
   /** Rows per probe's table before "… and N more". @default 6 */
   checksPerProbe?: number;
+  /** What the plan was made from: the break-fix section needs the lab's Services. */
+  probeLab?: ProbeLab;
 }
 
 const LAYER_TITLES: Record<Layer, string> = {
@@ -136,6 +141,7 @@ export function renderGuide(input: GuideInput): string {
     out.push(`### ${i + 1}. ${e.title}`, "", e.task, "", "```sh", e.code, "```", "", `**${e.question}**`, "");
     out.push("<details><summary>Answer</summary>", "", e.answer, "", "</details>", "");
   });
+  out.push(...breakFixSection(labFaults(lab, plan, input.probeLab), plan, tryIt.kubectl));
   return `${out.join("\n").trimEnd()}\n`;
 }
 

@@ -9,6 +9,7 @@ import type { ArtifactReader, Inspection } from "../components/component.ts";
 import { inspectionsOf, type ResolvedLab } from "../components/resolve.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { ProbesPlan } from "../probes/check.ts";
+import type { ProbeLab } from "../probes/probe-lab.ts";
 import { Lab } from "../synth/lab.ts";
 import { readerFromCache } from "../upstream/fetch-artifacts.ts";
 import { loadMirror, readFromMirror } from "../upstream/mirror.ts";
@@ -18,6 +19,8 @@ export interface SketchedLab {
   lab: ResolvedLab;
   plan: ProbesPlan;
   inspections: Inspection[];
+  /** What the plan was made from (the lab's Services, nodes, port mappings): break-fix signatures read it. */
+  probeLab: ProbeLab;
   /** Components whose build needed upstream files that were not at hand. */
   incomplete: { component: string; why: string }[];
 }
@@ -46,5 +49,11 @@ export function sketchLab(spec: LabSpec, readArtifact: ArtifactReader = lenientR
       incomplete.push({ component, why: e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e) }),
   });
   const lab = construct.resolved;
-  return { lab, plan: construct.probes.plan, inspections: inspectionsOf(lab), incomplete };
+  return {
+    lab,
+    plan: construct.probes.plan,
+    probeLab: construct.probes.probeLab,
+    inspections: inspectionsOf(lab),
+    incomplete,
+  };
 }

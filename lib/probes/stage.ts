@@ -14,7 +14,7 @@ import type { ProbesPlan } from "./check.ts";
 import type { KindNode } from "./clients.ts";
 import { planProbes } from "./planner.ts";
 import { ProbeClients } from "./probe-clients.ts";
-import { type PortMapping, probeLab } from "./probe-lab.ts";
+import { type PortMapping, type ProbeLab, probeLab } from "./probe-lab.ts";
 
 /** The objects of `charts` that labs wrote itself, as JSON. */
 export function labsMadeObjects(charts: Chart[]): K8sObject[] {
@@ -43,6 +43,8 @@ export function portMappingsOf(nodes: KindNode[], props: KindNodeProps[]): PortM
 export interface ProbesStage {
   plan: ProbesPlan;
   gates: Gate[];
+  /** What the plan was made from: the lab, its Services and objects, nodes and port mappings. */
+  probeLab: ProbeLab;
 }
 
 /** Plans the lab's probes and adds the probe clients to the `probes` chart. */
@@ -56,5 +58,5 @@ export function buildProbesStage(
   const pl = { ...draft, portMappings: portMappingsOf(draft.nodes, kindNodes) };
   const plan = planProbes(pl);
   const clients = new ProbeClients(charts.probes, "probe-clients", { plan, clients: pl.clients });
-  return { plan, gates: clients.gates };
+  return { plan, gates: clients.gates, probeLab: pl };
 }

@@ -5,6 +5,7 @@
  */
 import { CLUSTER_PREFIX } from "../model/defaults.ts";
 import { HOST_WIDE_LABEL, listContainers, requireDocker } from "./docker.ts";
+import { currentFault } from "./fault-state.ts";
 import { runningLabs, usersOf } from "./host-wide.ts";
 import { kindClusters } from "./kind.ts";
 import { isNodeReady, Kubectl, type KubeList, type NodeJson } from "./kubectl.ts";
@@ -25,6 +26,8 @@ export interface LabStatus {
   kubeconfig: string;
   /** `creating`: an interrupted `up` left it half made (`labs up` recreates it). */
   phase: "created" | "creating";
+  /** Broken on purpose by `labs break` (the id is hidden for a mystery fault). */
+  fault?: { id?: string; mystery: boolean; since: string; phase: "breaking" | "broken" };
 }
 
 export interface StatusReport {
@@ -58,6 +61,7 @@ export async function labsStatus(
       continue;
     }
     const labJson = state.readLabJson();
+    const fault = currentFault(state);
     labs.push({
       lab: state.lab,
       cluster,
@@ -67,6 +71,16 @@ export async function labsStatus(
       ageSeconds: Math.max(0, Math.round((now - Date.parse(marker.createdAt)) / 1000)),
       kubeconfig: state.kubeconfig,
       phase: marker.phase,
+      ...(fault
+        ? {
+            fault: {
+              ...(fault.mystery ? {} : { id: fault.id }),
+              mystery: fault.mystery,
+              since: fault.since,
+              phase: fault.phase,
+            },
+          }
+        : {}),
     });
   }
   const stale = listLabStates(root)

@@ -14,6 +14,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { compareWithFault, type FaultCheck } from "../faults/compare.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { PROBES_PLAN_VERSION, type ProbesPlan } from "../probes/check.ts";
 import { renderJson } from "../probes/outputs/json.ts";
@@ -26,6 +27,7 @@ import { type ProbeResult, parseResultLines } from "../probes/result.ts";
 import { type InspectionResult, judgeRun } from "../probes/verdict.ts";
 import { commandLogger } from "./command-log.ts";
 import { dockerExec } from "./docker.ts";
+import { currentFault } from "./fault-state.ts";
 import { kindClusters } from "./kind.ts";
 import { isPodReady, Kubectl, type KubeList, type NodeJson, type PodJson } from "./kubectl.ts";
 import { Interrupted, lastLines } from "./process.ts";
@@ -51,6 +53,11 @@ export interface VerifyOutcome {
   summary: string;
   /** results/verify-<time>.json; results/latest.json is the same report. */
   file: string;
+  /**
+   * When the lab is broken on purpose (`labs break`): the verdicts against the fault's signature,
+   * also written to results/fault-check.json.
+   */
+  fault?: FaultCheck;
 }
 
 export async function verifyLab(opts: VerifyOptions): Promise<VerifyOutcome> {
@@ -77,7 +84,23 @@ export async function verifyLab(opts: VerifyOptions): Promise<VerifyOutcome> {
   const file = join(state.resultsDir, `verify-${fileStamp()}.json`);
   writeFileSync(file, renderJson(report));
   writeFileSync(join(state.resultsDir, "latest.json"), renderJson(report));
-  return { report, passed: reportPassed(report), summary: summaryText(report.summary), file };
+  const outcome: VerifyOutcome = {
+    report,
+    passed: reportPassed(report),
+    summary: summaryText(report.summary),
+    file,
+  };
+  const broken = currentFault(state);
+  if (broken) {
+    outcome.fault = compareWithFault(
+      report.verdicts,
+      broken.signature,
+      broken.crossings,
+      broken.mystery ? undefined : broken.id,
+    );
+    writeFileSync(join(state.resultsDir, "fault-check.json"), `${JSON.stringify(outcome.fault, null, 2)}\n`);
+  }
+  return outcome;
 }
 
 export function summaryText(s: ProbeReport["summary"]): string {

@@ -1,14 +1,18 @@
 /**
  * End to end, for real: for each lab, `labs up` (kind cluster, stages, gates) → `labs verify`
- * (every probe passes) → `labs down` (the cluster is gone), through the `labs` executable as a
- * user runs it. Needs a running Docker engine and kind; skipped with a clear message otherwise.
+ * (every probe passes) → break-fix rounds → `labs down` (the cluster is gone), through the `labs`
+ * executable as a user runs it. Needs a running Docker engine and kind; skipped with a clear message otherwise.
  *
  *   LABS_E2E_LABS     comma-separated labs (default: kindnet-iptables,kindnet-nftables,flannel-iptables)
  *   LABS_E2E_RESULTS  where probe reports, JUnit files, timings and diagnostics are copied
  *                     (default: e2e-results/ in the working directory)
+ *   LABS_E2E_FAULTS   break-fix faults to put into each lab that offers them, between its healthy
+ *                     verify and down: break → verify (the run must match the fault's signature)
+ *                     → fix → verify (every probe passes again). Empty: none.
+ *                     (default: kube-proxy-rules-flushed,coredns-scaled-to-zero,vxlan-port-dropped)
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { probeDocker } from "../../lib/runtime/docker.ts";
@@ -22,6 +26,12 @@ const LABS = (process.env.LABS_E2E_LABS ?? "kindnet-iptables,kindnet-nftables,fl
   .map((l) => l.trim())
   .filter(Boolean);
 const RESULTS = resolve(process.env.LABS_E2E_RESULTS ?? "e2e-results");
+const FAULTS = (
+  process.env.LABS_E2E_FAULTS ?? "kube-proxy-rules-flushed,coredns-scaled-to-zero,vxlan-port-dropped"
+)
+  .split(",")
+  .map((f) => f.trim())
+  .filter(Boolean);
 
 /** Why the suite cannot run here, or undefined when Docker answers and kind is installed. */
 async function missingPrerequisite(): Promise<string | undefined> {
@@ -105,6 +115,24 @@ describe.skipIf(missing !== undefined)("labs end to end on kind", () => {
         expect(report.summary.pass).toBeGreaterThan(0);
         expect({ fail: report.summary.fail, error: report.summary.error }).toEqual({ fail: 0, error: 0 });
         expect(verify.code).toBe(0);
+
+        const offered = (JSON.parse(labs(["faults", lab, "--json"]).stdout) as { faults: { id: string }[] })
+          .faults;
+        for (const fault of FAULTS.filter((f) => offered.some((o) => o.id === f))) {
+          const broke = labs(["break", lab, fault]);
+          expect(broke.code, `labs break ${lab} ${fault}:\n${broke.stderr}`).toBe(0);
+          const underFault = labs(["verify", lab, "--json"]);
+          writeFileSync(join(RESULTS, lab, `verify-${fault}.json`), underFault.stdout);
+          const check = JSON.parse(
+            readFileSync(join(stateRoot(), lab, "results", "fault-check.json"), "utf8"),
+          ) as { matches: boolean; summary: string };
+          writeFileSync(join(RESULTS, lab, `fault-check-${fault}.json`), JSON.stringify(check, null, 2));
+          const fixed = labs(["fix", lab]);
+          expect(fixed.code, `labs fix ${lab}:\n${fixed.stderr}`).toBe(0);
+          expect(check.matches, `${lab} ${fault}: ${check.summary}`).toBe(true);
+          const healed = labs(["verify", lab, "--json"]);
+          expect(healed.code, `${lab} after fixing ${fault}`).toBe(0);
+        }
       } finally {
         collect(lab);
       }

@@ -21,6 +21,10 @@
  *   FAKE_DOCKER_OS           docker info OperatingSystem (default "Fake Linux"; "Docker Desktop" = a VM)
  *   FAKE_KIND_VERSION        kind version (default v0.32.0)
  *   FAKE_DOCKER_MEM_GIB      docker info MemTotal in GiB (default 8)
+ *
+ * Files in $FAKE_STATE a test may write: exec-output.json (docker exec: command fragment → output)
+ * and jsonpath-output.json (kubectl get --output jsonpath=…: command fragment → output; without a
+ * match a simple path is read from the simulated objects).
  */
 import { createHash } from "node:crypto";
 import {
@@ -61,7 +65,9 @@ function main() {
 // ---------------------------------------------------------------- recording and knobs
 
 function needsStdin(t, a) {
-  return t === "kubectl" && a.includes("exec") && a.includes("--stdin");
+  if (t !== "kubectl") return false;
+  if (a.includes("exec") && a.includes("--stdin")) return true;
+  return a.includes("apply") && (flag(a, "--filename") === "-" || flag(a, "-f") === "-");
 }
 
 function log() {
@@ -257,6 +263,13 @@ async function yamlDocs(path) {
     .filter(Boolean);
 }
 
+async function stdinDocs() {
+  const { parseAllDocuments } = await import("yaml");
+  return parseAllDocuments(stdin)
+    .map((d) => d.toJS())
+    .filter(Boolean);
+}
+
 async function kindCreate(name, a) {
   if (readCluster(name))
     die(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
@@ -427,7 +440,10 @@ function dockerExec(container, command) {
 
 function kubectl() {
   const kubeconfig = flag(args, "--kubeconfig") ?? defaultKubeconfigPath();
-  const a = stripKubeconfig(args);
+  // The verb first, wherever it stands (`--namespace x patch …` is `patch --namespace x …`).
+  const rest = stripKubeconfig(args);
+  const v = rest.findIndex((x, j) => !x.startsWith("-") && !["--namespace", "-n"].includes(rest[j - 1]));
+  const a = v > 0 ? [rest[v], ...rest.slice(0, v), ...rest.slice(v + 1)] : rest;
   if (a[0] === "version") return out(JSON.stringify({ clientVersion: { gitVersion: "v1.36.1" } }));
   if (!existsSync(kubeconfig)) die(`error: stat ${kubeconfig}: no such file or directory`);
   const cluster = clusterOfKubeconfig(kubeconfig);
@@ -452,6 +468,13 @@ function kubectl() {
       return out(`${new Date().toISOString()} fake log line of ${a[3]}`);
     case "exec":
       return exec(cluster, a);
+    case "patch":
+    case "scale":
+    case "delete":
+      // Recorded (the call log is what tests read); the answer is kubectl's usual line.
+      return out(
+        `${a.find((x, i) => i > 0 && !x.startsWith("-")) ?? "object"} ${a[0] === "delete" ? "deleted" : a[0] === "scale" ? "scaled" : "patched"}`,
+      );
     default:
       die(`fake kubectl: unsupported: ${a.join(" ")}`);
   }
@@ -466,7 +489,7 @@ async function apply(cluster, a) {
       'error: resource mapping not found for name: "x" namespace: "" from "stage.yaml": no matches for kind "X" in version "x/v1"\nensure CRDs are installed first',
     );
   const file = flag(a, "--filename");
-  const docs = await yamlDocs(file);
+  const docs = file === "-" ? await stdinDocs() : await yamlDocs(file);
   if (!docs.length) die(`error: no objects passed to apply`);
   const key = (o) => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
   const applied = new Map(cluster.applied.map((o) => [key(o), o]));
@@ -487,6 +510,8 @@ function get(cluster, a) {
     const names = positional.filter((p) => !matches(env.FAKE_NOT_FOUND, p));
     return out(names.join("\n"));
   }
+  if (output?.startsWith("jsonpath="))
+    return jsonpath(cluster, a, positional, output.slice("jsonpath=".length));
   const kinds = positional.flatMap((p) => p.split(","));
   const world = simulate(cluster);
   const items = kinds.flatMap((k) => world[k] ?? world[`${k}s`] ?? []);
@@ -502,13 +527,30 @@ function get(cluster, a) {
   );
 }
 
+/** `get … --output jsonpath=…`: a test's answer for the command, else `{.a.b}` read from the object. */
+function jsonpath(cluster, a, positional, path) {
+  const text = a.join(" ");
+  const overrides = readJson(join(STATE, "jsonpath-output.json"), {});
+  for (const [fragment, output] of Object.entries(overrides)) if (text.includes(fragment)) return out(output);
+  const [kind, name] = positional;
+  const world = simulate(cluster);
+  const items = world[kind] ?? world[`${kind}s`] ?? [];
+  const object = items.find((o) => o.metadata.name === name);
+  const m = /^\{((?:\.[A-Za-z0-9_]+)+)(\[\*\])?\}$/.exec(path);
+  if (!object || !m) return out("");
+  let value = object;
+  for (const key of m[1].slice(1).split(".")) value = value?.[key];
+  if (value === undefined) return out("");
+  out(Array.isArray(value) ? value.join(" ") : String(value));
+}
+
 /** Nodes, pods and Services the applied objects would make, with addresses. */
 function simulate(cluster) {
   const nodes = cluster.nodes.map((n, i) => ({
     apiVersion: "v1",
     kind: "Node",
     metadata: { name: n.name, labels: { "kubernetes.io/hostname": n.name } },
-    spec: { podCIDR: `10.244.${i}.0/24` },
+    spec: { podCIDR: `10.244.${i}.0/24`, podCIDRs: [`10.244.${i}.0/24`] },
     status: {
       conditions: [{ type: "Ready", status: "True" }],
       addresses: [

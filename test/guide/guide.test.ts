@@ -90,6 +90,38 @@ describe("labs guide for every catalogue lab", () => {
 });
 if (!CHROMIUM) console.log(`skipping the Mermaid rendering check: ${NO_CHROMIUM}`);
 
+describe("the guide's break-fix section", () => {
+  it("has one exercise per fault with the round, the commands to look with, and the answer folded away", async () => {
+    const s = await sketch("kindnet-iptables");
+    const text = renderGuide(s);
+    const section = text.slice(text.indexOf("## Break and fix"));
+    expect(section).toMatch(/^## Break and fix\n/);
+    // The round: faults, break, status, verify with where the probes point, look, fix, verify.
+    expect(section).toContain("labs break kindnet-iptables kube-proxy-rules-flushed");
+    expect(section).toMatch(/labs verify kindnet-iptables +# the probes point at the service network/);
+    expect(section).toContain("labs fix kindnet-iptables --reveal");
+    const { labFaults } = await import("../../lib/faults/catalogue.ts");
+    const faults = labFaults(s.lab, s.plan, s.probeLab).faults;
+    const exercises = [...section.matchAll(/^### \d+\. .* \(`([a-z0-9-]+)`, /gm)].map((m) => m[1]);
+    expect(exercises).toEqual(faults.map((f) => f.id));
+    expect(section.match(/<details><summary>Answer<\/summary>/g)?.length).toBe(faults.length);
+    // Looking on the nodes is docker exec into the lab's node containers.
+    expect(section).toContain("docker exec labs-kindnet-iptables-control-plane ip rule show");
+    // The answer names the checks that must fail and where the probes point, after the question.
+    const dns = section.slice(section.indexOf("(`coredns-scaled-to-zero`"));
+    expect(dns.indexOf("**Which checks fail")).toBeLessThan(dns.indexOf("the probes point at DNS"));
+    expect(dns).toContain("Must fail:\n- probe-control-plane → http://probe-peers:8080");
+  });
+
+  it("follows the dataplane: Flannel's overlay exercise, and the faults it cannot have with the reason", async () => {
+    const text = renderGuide(await sketch("flannel-iptables"));
+    expect(text).toContain("(`vxlan-port-dropped`, pod network)");
+    expect(text).toMatch(
+      /- a stray default-deny policy in the apps namespace \(`stray-default-deny`\): Flannel only connects pods/,
+    );
+  });
+});
+
 describe("what the guide tells", () => {
   it("answers the deny-all exercise from the CNI's NetworkPolicy claim", async () => {
     const flannel = await sketch("flannel-iptables");

@@ -1,4 +1,5 @@
 import type { LabsCommand } from "../command.ts";
+import { breakCommand } from "./break.ts";
 import { ciCommand } from "./ci.ts";
 import { compareCommand } from "./compare.ts";
 import { completionCommand } from "./completion.ts";
@@ -6,6 +7,8 @@ import { diffCommand } from "./diff.ts";
 import { doctorCommand } from "./doctor.ts";
 import { downCommand } from "./down.ts";
 import { explainCommand } from "./explain.ts";
+import { faultsCommand } from "./faults.ts";
+import { fixCommand } from "./fix.ts";
 import { guideCommand } from "./guide.ts";
 import { lintCommand } from "./lint.ts";
 import { listCommand } from "./list.ts";
@@ -33,6 +36,9 @@ export const commands: LabsCommand<any>[] = [
   upCommand,
   verifyCommand,
   statusCommand,
+  faultsCommand,
+  breakCommand,
+  fixCommand,
   downCommand,
   doctorCommand,
   diffCommand,

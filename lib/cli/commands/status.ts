@@ -17,7 +17,7 @@ async function runStatus(args: { json?: boolean }, io: Io): Promise<number> {
       table(
         ["LAB", "NODES", "CNI", "MODE", "NORTH-SOUTH", "PORTS", "AGE", "KUBECONFIG"],
         report.labs.map((l) => [
-          l.phase === "creating" ? `${l.lab} (half-created)` : l.lab,
+          l.phase === "creating" ? `${l.lab} (half-created)` : l.fault ? `${l.lab} (BROKEN)` : l.lab,
           l.nodes ? `${l.nodes.filter((n) => n.ready).length}/${l.nodes.length} ready` : "API down",
           l.cni ?? "?",
           l.proxyMode ?? "?",
@@ -27,6 +27,14 @@ async function runStatus(args: { json?: boolean }, io: Io): Promise<number> {
           l.kubeconfig,
         ]),
       ),
+    );
+  }
+  for (const l of report.labs.filter((x) => x.fault)) {
+    const f = l.fault!;
+    const what = f.mystery ? "a mystery fault" : `\`${f.id}\``;
+    const age = formatAge(Math.max(0, Math.round((Date.now() - Date.parse(f.since)) / 1000)));
+    io.out(
+      `${l.lab}: BROKEN by ${what} ${f.phase === "breaking" ? "(half applied: `labs break` was stopped) " : ""}for ${age}; \`labs verify ${l.lab}\` shows where the probes point, \`labs fix ${l.lab}\` undoes it`,
     );
   }
   for (const c of report.foreign) io.out(`${c}: a kind cluster labs did not create (left alone)`);

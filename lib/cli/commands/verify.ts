@@ -39,10 +39,18 @@ async function runVerify(args: Args, io: Io): Promise<number> {
     if (args.json) {
       const { renderJson } = await import("../../probes/outputs/json.ts");
       io.out(renderJson(report));
+      if (outcome.fault) io.err(`labs: broken on purpose: ${outcome.fault.summary}`);
     } else {
       const { renderReportConsole } = await import("../../probes/outputs/console.ts");
       io.out(renderReportConsole(report, { color: useColor() }));
       io.out(`report: ${outcome.file}`);
+      if (outcome.fault) {
+        io.out(`broken on purpose: ${outcome.fault.summary}`);
+        for (const s of outcome.fault.surprises.slice(0, 8))
+          io.out(
+            `  ${s.id}: ${s.verdict === "pass" ? "passed" : s.verdict}, but the fault ${s.expected === "passes" ? "leaves it alone" : "breaks it"}${s.why ? ` (${s.why})` : ""}`,
+          );
+      }
     }
     return outcome.passed ? EXIT.ok : EXIT.failed;
   } catch (e) {

@@ -5,6 +5,7 @@ import { LabError } from "../../model/errors.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
 import { defineComponent, type Inspection, type LabView } from "../component.ts";
+import type { FaultOffer } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { API_SERVER_ADDRESS, API_SERVER_ADDRESS_VALUE, apiServerEndpoint } from "./api-server-endpoint.ts";
 import {
@@ -14,6 +15,8 @@ import {
   installationSpec,
 } from "./calico-installation.ts";
 import { ipv4Only } from "./ipv4-only.ts";
+import { podRouteBlackholed } from "./pod-route-fault.ts";
+import { tunnelPortDropped } from "./tunnel-fault.ts";
 
 export const CALICO_VERSION = "v3.32.1";
 export const CALICO_CRDS = pin("calico/operator-crds.yaml");
@@ -111,6 +114,60 @@ function dataplaneInspection(dataplane: CalicoDataplane): Inspection {
     explains:
       "In iptables mode Felix programs NetworkPolicy and NAT as cali-* chains; the count is how many.",
   };
+}
+
+/**
+ * Calico's pod-network faults. In eBPF mode Felix's programs forward pod traffic themselves (and
+ * encapsulate some of it before nftables sees it), so neither a routing rule nor a nftables drop
+ * has an effect labs can state: both are left out there, with that reason.
+ */
+function calicoFaults(dataplane: CalicoDataplane): FaultOffer[] {
+  if (dataplane === "BPF") {
+    const why =
+      "Calico's eBPF programs forward pod traffic with their own route maps and encapsulate some of it at tc, before the kernel's routing rules and nftables: labs cannot say what this fault would break";
+    return [
+      {
+        id: "pod-route-blackholed",
+        layer: "pod",
+        title: "a pod route taken away on one node",
+        unavailable: why,
+      },
+      {
+        id: "vxlan-port-dropped",
+        layer: "pod",
+        title: "Calico's VXLAN port (UDP 4789) dropped on one node",
+        unavailable: why,
+      },
+    ];
+  }
+  return [
+    podRouteBlackholed({
+      cni: "Calico",
+      from: 0,
+      to: 1,
+      // Calico's IPAM hands out /26 blocks, one BlockAffinity per block and node (not node.spec.podCIDR).
+      ranges: {
+        kubectl: [
+          "get",
+          "blockaffinities.crd.projectcalico.org",
+          "--output",
+          'jsonpath={range .items[?(@.spec.node=="${NODE_1}")]}{.spec.cidr}{" "}{end}',
+        ],
+      },
+      rangesAre: "the IPAM blocks affine to it",
+      routeLooksLike: "each of its /26 blocks via vxlan.calico",
+      source: "projectcalico/calico libcalico-go IPAM (block affinities) and Felix's route table sync",
+    }),
+    tunnelPortDropped({
+      id: "vxlan-port-dropped",
+      cni: "Calico",
+      tunnel: "VXLAN",
+      device: "vxlan.calico",
+      port: 4789,
+      node: 1,
+      source: "projectcalico/calico felixconfig.go (VXLANPort defaults to 4789)",
+    }),
+  ];
 }
 
 /** Calico through the Tigera operator: VXLAN pod network, NetworkPolicy, three dataplanes. */
@@ -259,4 +316,5 @@ export const calico = defineComponent({
     );
     addOperatorResources(cni, installationSpec(lab.spec.podSubnet, o.dataplane));
   },
+  faults: (o) => ({ faults: calicoFaults(o.dataplane) }),
 });

@@ -2,10 +2,12 @@ import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { type Pin, pinsFor } from "../../upstream/pins.ts";
 import { type ChartRender, defineComponent, type Inspection, type LabView } from "../component.ts";
+import { type ComponentFaults, serviceUnprogrammed } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { apiServerEndpoint } from "./api-server-endpoint.ts";
 import { ciliumValues } from "./cilium-values.ts";
 import { ipv4Only } from "./ipv4-only.ts";
+import { tunnelPortDropped } from "./tunnel-fault.ts";
 
 /** Every pinned Cilium chart, newest first: the first is the default. */
 const CHARTS: readonly Pin[] = pinsFor("cilium");
@@ -76,6 +78,69 @@ function replacementInspections(o: CiliumOptions): Inspection[] {
         "With kube-proxy replacement every Service lives in Cilium's eBPF load-balancer maps (cilium_lb4_services_v2), pinned in the node's BPF filesystem, instead of KUBE-SVC chains.",
     },
   ];
+}
+
+const agent = (...args: string[]) => ({
+  kubectl: [
+    "--namespace",
+    CILIUM_NAMESPACE,
+    "exec",
+    "daemonset/cilium",
+    "--container",
+    "cilium-agent",
+    "--",
+    ...args,
+  ],
+});
+
+function ciliumFaults(o: CiliumOptions): ComponentFaults {
+  const tunnel = tunnelPortDropped({
+    id: "vxlan-port-dropped",
+    cni: "Cilium",
+    tunnel: "VXLAN",
+    device: "cilium_vxlan",
+    port: 8472,
+    node: 1,
+    source: "cilium Documentation/network/concepts/routing.rst (VXLAN on UDP 8472 by default)",
+  });
+  if (!o.kubeProxyReplacement) {
+    return {
+      faults: [tunnel],
+      // cilium/cilium#16197 (open): with kubeProxyReplacement=false Cilium keeps the per-packet load
+      // balancer in bpf_lxc for pod-to-ClusterIP traffic (bpf/bpf_lxc.c ENABLE_PER_PACKET_LB without
+      // full socket LB); kube-proxy still handles node ports and host traffic.
+      carries: [
+        {
+          path: "cluster-ip-from-pods",
+          reason:
+            "Cilium translates the ClusterIPs of pod traffic in bpf_lxc even next to kube-proxy (cilium/cilium#16197)",
+        },
+      ],
+    };
+  }
+  return {
+    faults: [
+      tunnel,
+      // Not a deletion from the BPF map itself: since 1.18 the agent's load-balancer reconciler
+      // rewrites its maps from its desired state (and refreshes them every 30 minutes, cilium#43559,
+      // #44730), so a deleted entry would come back before `labs fix`. Handing the Service to
+      // another proxy makes the agent delete its entries itself, and keep them deleted.
+      serviceUnprogrammed(
+        "Cilium",
+        [
+          {
+            run: agent("cilium-dbg", "service", "list"),
+            shows: "no frontend for the Service's ClusterIP any more",
+          },
+          {
+            run: agent("cilium-dbg", "bpf", "lb", "list"),
+            shows: "its entries gone from the BPF load-balancer map",
+          },
+        ],
+        "cilium pkg/k8s (K8sServiceProxyName: Services labelled for another proxy are left out)",
+      ),
+    ],
+  };
 }
 
 /** Cilium by Helm chart: eBPF dataplane, VXLAN tunnel, optional kube-proxy replacement. */
@@ -183,4 +248,5 @@ export const cilium = defineComponent({
     const rendered = ctx.readRenderedChart(ciliumRender(o, ctx.lab));
     includeUpstream(ctx.stage("cni"), "cilium", parseManifest(rendered));
   },
+  faults: (o) => ciliumFaults(o),
 });

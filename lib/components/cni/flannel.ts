@@ -12,6 +12,8 @@ import {
   flannelPatch,
 } from "./flannel-net-conf.ts";
 import { ipv4Only } from "./ipv4-only.ts";
+import { nodePodCidrs, podRouteBlackholed } from "./pod-route-fault.ts";
+import { tunnelPortDropped } from "./tunnel-fault.ts";
 
 export const FLANNEL_VERSION = "v0.28.9";
 export const FLANNEL_MANIFEST = pin("flannel/kube-flannel.yml");
@@ -46,6 +48,40 @@ const ENCAPSULATION: Record<FlannelBackend, { value: string; reason: string }> =
     reason: "Flannel's wireguard backend encrypts pod traffic between nodes through the flannel-wg device",
   },
 };
+
+/** Flannel's pod-network fault for its backend: the tunnel's port, or the route host-gw writes. */
+function backendFault(backend: FlannelBackend) {
+  if (backend === "host-gw")
+    return podRouteBlackholed({
+      cni: "Flannel",
+      from: 0,
+      to: 1,
+      ranges: nodePodCidrs(1),
+      rangesAre: "its subnet lease, the node's pod CIDR",
+      routeLooksLike: "the other node's subnet via its IP on eth0",
+      source: "flannel pkg/backend/hostgw (a route per lease via the node's public IP)",
+    });
+  // flannel Documentation/backends.md: vxlan Port defaults to the kernel's 8472; wireguard ListenPort 51820.
+  return backend === "vxlan"
+    ? tunnelPortDropped({
+        id: "vxlan-port-dropped",
+        cni: "Flannel",
+        tunnel: "VXLAN",
+        device: "flannel.1",
+        port: 8472,
+        node: 1,
+        source: "flannel Documentation/backends.md (vxlan: Port defaults to the kernel's 8472)",
+      })
+    : tunnelPortDropped({
+        id: "wireguard-port-dropped",
+        cni: "Flannel",
+        tunnel: "WireGuard",
+        device: "flannel-wg",
+        port: 51820,
+        node: 1,
+        source: "flannel Documentation/backends.md (wireguard: ListenPort defaults to 51820)",
+      });
+}
 
 const useNFTables = (o: FlannelOptions, kubeProxyMode: string) => o.nftables ?? kubeProxyMode === "nftables";
 
@@ -181,4 +217,5 @@ export const flannel = defineComponent({
       }),
     );
   },
+  faults: (o) => ({ faults: [backendFault(o.backend)] }),
 });

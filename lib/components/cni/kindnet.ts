@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
+import { nodePodCidrs, podRouteBlackholed } from "./pod-route-fault.ts";
 
 /** kind's own CNI: simple routed pod network; enforces NetworkPolicy since kind v0.24. */
 export const kindnet = defineComponent({
@@ -55,4 +56,18 @@ export const kindnet = defineComponent({
       expectContains: "kindnet",
     },
   ],
+  faults: () => ({
+    faults: [
+      podRouteBlackholed({
+        cni: "kindnet",
+        from: 0,
+        to: 1,
+        ranges: nodePodCidrs(1),
+        rangesAre: "its pod CIDR from the node object",
+        routeLooksLike: "the pod CIDR via the other node's IP on eth0",
+        // kind images/kindnetd: routes to each node's spec.podCIDRs via its InternalIP, resynced.
+        source: "kind v0.32.0 images/kindnetd (routes to every other node's podCIDRs, re-added on each sync)",
+      }),
+    ],
+  }),
 });

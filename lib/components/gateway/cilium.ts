@@ -3,7 +3,9 @@ import { ApiObject } from "cdk8s";
 import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { routeBackendFindings, routeBackends } from "../apps/route-backends.ts";
+import { CILIUM_NAMESPACE } from "../cni/cilium.ts";
 import { type BuildContext, defineComponent, type LabView } from "../component.ts";
+import { pauseDaemonSet } from "../fault.ts";
 import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
 import {
   ensureGatewayApiCrds,
@@ -94,5 +96,55 @@ export const ciliumGateway = defineComponent({
       );
     }
     addAppGateway(ctx, CILIUM_GATEWAY_CLASS);
+  },
+  faults: () => {
+    // Cilium's Gateway is served by the per-node Envoy of the cilium-envoy DaemonSet (the chart's
+    // envoy.enabled, on by default for new installs since 1.16); pausing it stops every listener.
+    const pause = pauseDaemonSet(CILIUM_NAMESPACE, "cilium-envoy", "its pods serve every Gateway listener");
+    return {
+      faults: [
+        {
+          id: "gateway-stopped",
+          layer: "north-south",
+          title: "Cilium's Envoy (the Gateway's data plane) stopped",
+          does: "pauses the cilium-envoy DaemonSet: the Gateway keeps its LoadBalancer IP and Cilium still redirects to the Envoy listener, where nothing answers",
+          undo: "un-pauses cilium-envoy and waits until it runs on every node",
+          effect: { kind: "north-south-down", serves: "gateway" },
+          observe:
+            "Every Gateway check fails while the Gateway, its HTTPRoutes and its LoadBalancer IP look fine; Services inside the cluster still answer (Cilium's eBPF load balancer does not need Envoy).",
+          look: [
+            {
+              run: { kubectl: ["--namespace", CILIUM_NAMESPACE, "get", "daemonset", "cilium-envoy"] },
+              shows: "DESIRED 0",
+            },
+            {
+              run: { kubectl: ["get", "gateway", "--all-namespaces"] },
+              shows: "the Gateway still Programmed, with its address",
+            },
+          ],
+          apply: [
+            ...pause.apply,
+            {
+              does: "wait until every cilium-envoy pod is gone",
+              run: {
+                kubectl: [
+                  "--namespace",
+                  CILIUM_NAMESPACE,
+                  "wait",
+                  "--for=delete",
+                  "pod",
+                  "--selector",
+                  "k8s-app=cilium-envoy",
+                  "--timeout=120s",
+                ],
+              },
+            },
+          ],
+          revert: pause.revert,
+          source:
+            "cilium install/kubernetes/cilium values.yaml (envoy.enabled) and Documentation/network/servicemesh/gateway-api",
+        },
+      ],
+    };
   },
 });

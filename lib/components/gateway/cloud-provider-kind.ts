@@ -3,7 +3,7 @@ import { z } from "zod";
 import { routeBackendFindings, routeBackends } from "../apps/route-backends.ts";
 import { defineComponent } from "../component.ts";
 import { needsCloudProviderKind } from "../ingress/cloud-provider-kind.ts";
-import { CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
+import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
 import {
   ensureGatewayApiCrds,
@@ -68,4 +68,14 @@ export const cloudProviderKindGateway = defineComponent({
     );
     addAppGateway(ctx, CLOUD_PROVIDER_KIND_GATEWAY_CLASS);
   },
+  faults: () => ({
+    faults: [
+      {
+        id: "gateway-stopped",
+        layer: "north-south",
+        title: "cloud-provider-kind's Gateway stopped",
+        unavailable: CLOUD_PROVIDER_KIND_UNSTOPPABLE,
+      },
+    ],
+  }),
 });

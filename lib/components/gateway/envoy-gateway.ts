@@ -3,9 +3,10 @@ import { ApiObject } from "cdk8s";
 import { z } from "zod";
 import { routeBackendFindings, routeBackends } from "../apps/route-backends.ts";
 import { type ChartRender, defineComponent, type LabView } from "../component.ts";
+import { scaledToZero } from "../fault.ts";
 import { ensureNamespace } from "../namespace.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
-import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
+import { APP_GATEWAY, addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
 import {
   ENVOY_GATEWAY_CHART,
   ENVOY_GATEWAY_CLASS,
@@ -115,5 +116,52 @@ export const envoyGateway = defineComponent({
     new ApiObject(chart, "envoy-proxy", envoyProxy());
     addModel(chart, "envoy-gateway-class", envoyGatewayClass());
     addAppGateway(ctx, ENVOY_GATEWAY_CLASS);
+  },
+  faults: (_o, lab) => {
+    const namespace = routeBackends(lab).namespace;
+    // Envoy Gateway runs one Envoy Deployment per Gateway in its own namespace, labelled with the
+    // Gateway it serves (gateway.envoyproxy.io/owning-gateway-{namespace,name}), and reconciles it:
+    // the controller goes to zero first, so it cannot scale Envoy back up.
+    const scale = scaledToZero([
+      {
+        namespace: ENVOY_GATEWAY_NAMESPACE,
+        name: ENVOY_GATEWAY_DEPLOYMENT,
+        variable: "CONTROLLER_REPLICAS",
+        what: "the Envoy Gateway controller",
+      },
+      {
+        namespace: ENVOY_GATEWAY_NAMESPACE,
+        selector: `gateway.envoyproxy.io/owning-gateway-namespace=${namespace},gateway.envoyproxy.io/owning-gateway-name=${APP_GATEWAY.name}`,
+        variable: "ENVOY_REPLICAS",
+        what: `the Envoy proxy of Gateway ${APP_GATEWAY.name}`,
+      },
+    ]);
+    return {
+      faults: [
+        {
+          id: "gateway-stopped",
+          layer: "north-south",
+          title: "Envoy Gateway and its Envoy proxy scaled to zero",
+          does: `scales the Envoy Gateway controller, then the Envoy Deployment of Gateway ${APP_GATEWAY.name}, to zero: the Envoy Service's node port has no endpoint left`,
+          undo: "scales the Envoy proxy and then the controller back to the replicas they had",
+          effect: { kind: "north-south-down", serves: "gateway" },
+          observe:
+            "Every Gateway check fails (refused at the node port); the HTTPRoutes and the Gateway object look the same, and the Services behind them answer inside the cluster.",
+          look: [
+            {
+              run: { kubectl: ["--namespace", ENVOY_GATEWAY_NAMESPACE, "get", "deployments"] },
+              shows: "both at 0/0",
+            },
+            {
+              run: { kubectl: ["--namespace", ENVOY_GATEWAY_NAMESPACE, "get", "endpointslices"] },
+              shows: "the Envoy Service without endpoints",
+            },
+          ],
+          ...scale,
+          source:
+            "Envoy Gateway (gateway.envoyproxy.io/owning-gateway-* labels on the Envoy Deployment it reconciles)",
+        },
+      ],
+    };
   },
 });

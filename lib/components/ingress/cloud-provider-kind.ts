@@ -9,7 +9,7 @@ import {
   gatewayApiCrdsGate,
   gatewayApiPins,
 } from "../gateway/gateway-api-crds.ts";
-import { CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
+import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppIngress } from "./app-ingress.ts";
 
 /** cloud-provider-kind's IngressClass (v0.11.1 creates it itself; labs writes it so lint sees it). */
@@ -63,4 +63,14 @@ export const cloudProviderKindIngress = defineComponent({
     });
     addAppIngress(ctx, CLOUD_PROVIDER_KIND_INGRESS_CLASS);
   },
+  faults: () => ({
+    faults: [
+      {
+        id: "ingress-controller-stopped",
+        layer: "north-south",
+        title: "cloud-provider-kind's Ingress stopped",
+        unavailable: CLOUD_PROVIDER_KIND_UNSTOPPABLE,
+      },
+    ],
+  }),
 });

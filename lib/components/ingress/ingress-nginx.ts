@@ -4,6 +4,7 @@ import { pin } from "../../upstream/pins.ts";
 import type { K8sObject } from "../../validate/object-ref.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent } from "../component.ts";
+import { scaledToZero } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { addAppIngress } from "./app-ingress.ts";
 
@@ -84,5 +85,48 @@ export const ingressNginx = defineComponent({
     const objects = parseManifest(ctx.readArtifact(INGRESS_NGINX_MANIFEST).toString("utf8"));
     includeUpstream(ctx.stage("platform"), "ingress-nginx", objects, pinControllerToIngressNode);
     addAppIngress(ctx, INGRESS_NGINX_CLASS);
+  },
+  faults: () => {
+    const scale = scaledToZero([
+      {
+        namespace: INGRESS_NGINX_NAMESPACE,
+        name: INGRESS_NGINX_CONTROLLER,
+        variable: "REPLICAS",
+        what: "the ingress-nginx controller",
+      },
+    ]);
+    return {
+      faults: [
+        {
+          id: "ingress-controller-stopped",
+          layer: "north-south",
+          title: "the ingress-nginx controller scaled to zero",
+          does: "scales the ingress-nginx controller to zero: nothing answers on the ingress node's hostPorts 80/443 any more",
+          undo: "scales the controller back to the replicas it had and waits until it is available",
+          effect: { kind: "north-south-down", serves: "ingress" },
+          observe:
+            "Every Ingress check fails, its 404 for an unknown path too (that 404 came from the controller); the same Services inside the cluster, and their NodePorts, still answer.",
+          look: [
+            {
+              run: {
+                kubectl: [
+                  "--namespace",
+                  INGRESS_NGINX_NAMESPACE,
+                  "get",
+                  "deployment",
+                  INGRESS_NGINX_CONTROLLER,
+                ],
+              },
+              shows: "0/0 ready",
+            },
+            {
+              run: { kubectl: ["get", "ingress", "--all-namespaces"] },
+              shows: "the Ingresses, unchanged: nothing serves them",
+            },
+          ],
+          ...scale,
+        },
+      ],
+    };
   },
 });

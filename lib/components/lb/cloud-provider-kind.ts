@@ -50,6 +50,14 @@ function embeddedGatewayApiCrds(): RuntimeObject[] {
 }
 
 /**
+ * Why the faults of what cloud-provider-kind serves are left out: one container serves every kind
+ * cluster on the host and deletes every load balancer container it made when it stops (see
+ * CLOUD_PROVIDER_KIND_CONTAINER below), so stopping it is not one fault in one lab.
+ */
+export const CLOUD_PROVIDER_KIND_UNSTOPPABLE =
+  "it runs inside cloud-provider-kind, whose one container serves every kind cluster on this host and removes every load balancer container it made when it stops: not a fault of this lab alone";
+
+/**
  * The side container's name: one per Docker host, shared by the labs that run it. cloud-provider-kind
  * v0.11.1 acts on every kind cluster of the host: its controller lists them all every 30 s and
  * starts a cloud provider for each (pkg/controller/controller.go Run), and when it stops it deletes
@@ -129,4 +137,15 @@ export const cloudProviderKind = defineComponent({
   ],
   postCreate: (_o, lab) => allowLoadBalancingOnControlPlanes(lab),
   runtimeObjects: (_o, lab) => (cloudProviderKindManagesGatewayApi(lab) ? embeddedGatewayApiCrds() : []),
+  faults: () => ({
+    faults: [
+      {
+        id: "lb-pool-exhausted",
+        layer: "north-south",
+        title: "the LoadBalancer address pool exhausted",
+        unavailable:
+          "cloud-provider-kind has no address pool: it gives each LoadBalancer Service an Envoy container of its own, with the next free address of the kind network",
+      },
+    ],
+  }),
 });

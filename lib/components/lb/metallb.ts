@@ -5,10 +5,11 @@ import { DOCKER_KIND_NETWORK } from "../../model/defaults.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
 import { defineComponent, type LabView } from "../component.ts";
+import { type FaultOffer, kubectlStep, NOT_FOUND } from "../fault.ts";
 import type { ResolvedLab } from "../resolve.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
-import { DEFAULT_METALLB_POOL, parsePool } from "./metallb-pool.ts";
+import { DEFAULT_METALLB_POOL, lastPoolAddress, parsePool } from "./metallb-pool.ts";
 
 export const METALLB_VERSION = "v0.16.1";
 export const METALLB_MANIFEST = pin("metallb/metallb-native.yaml");
@@ -101,6 +102,111 @@ export function metallbPoolOf(lab: ResolvedLab): string | undefined {
   return selected ? (selected.options as MetallbOptions).pool : undefined;
 }
 
+const FILLER = "labs-fault-pool-filler";
+
+/**
+ * The pool exhausted. MetalLB keeps an address a Service already has, even when the pool is full,
+ * unless the pool stops containing it: its controller re-checks every assignment when the config
+ * changes and clears what is "not allowed by config" (metallb controller/service.go), then finds
+ * no free address. So a filler Service takes the pool's last address first, and the pool shrinks
+ * to that one address: every other LoadBalancer Service is left pending.
+ */
+function poolExhausted(o: MetallbOptions): FaultOffer {
+  const head = {
+    id: "lb-pool-exhausted",
+    layer: "north-south" as const,
+    title: "the LoadBalancer address pool exhausted",
+  };
+  const last = lastPoolAddress(o.pool);
+  if (!last) return { ...head, unavailable: `the pool ${o.pool} is not an IPv4 range labs can shrink` };
+  const ns = ["--namespace", METALLB_NAMESPACE];
+  const pool = (addresses: string[]) => JSON.stringify({ spec: { addresses } });
+  const filler = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: FILLER,
+      namespace: METALLB_NAMESPACE,
+      labels: { "labs.dev/fault": "lb-pool-exhausted" },
+      annotations: { "metallb.io/loadBalancerIPs": last },
+    },
+    spec: { type: "LoadBalancer", ports: [{ name: "http", port: 80, protocol: "TCP" }] },
+  };
+  return {
+    ...head,
+    does: `a filler Service takes ${last}, then pool ${METALLB_POOL_NAME} shrinks to that one address: MetalLB withdraws every other LoadBalancer IP and has none left to give`,
+    undo: `puts the pool back to ${o.pool} and deletes the filler Service; MetalLB assigns addresses again (maybe different ones)`,
+    effect: { kind: "load-balancer-addresses-gone" },
+    observe:
+      "The LoadBalancer checks cannot even run: their Services have no external IP to aim at. `kubectl get svc -A` shows <pending>, and the events say why. NodePorts and ClusterIPs of the same pods still answer.",
+    look: [
+      {
+        run: {
+          kubectl: ["get", "services", "--all-namespaces", "--field-selector", "spec.type=LoadBalancer"],
+        },
+        shows: "EXTERNAL-IP <pending>, except the filler",
+      },
+      {
+        run: {
+          kubectl: ["get", "events", "--all-namespaces", "--field-selector", "reason=AllocationFailed"],
+        },
+        shows: 'MetalLB\'s "no available IPs"',
+      },
+      {
+        run: {
+          kubectl: [
+            ...ns,
+            "get",
+            "ipaddresspool",
+            METALLB_POOL_NAME,
+            "--output",
+            "jsonpath={.spec.addresses}",
+          ],
+        },
+        shows: `[${last}/32]`,
+      },
+    ],
+    apply: [
+      kubectlStep(`create a Service that takes ${last}`, ["apply", "--filename", "-"], {
+        stdin: `${JSON.stringify(filler, null, 2)}\n`,
+      }),
+      kubectlStep(`wait until it holds ${last}`, [
+        ...ns,
+        "wait",
+        `--for=jsonpath={.status.loadBalancer.ingress[0].ip}=${last}`,
+        `service/${FILLER}`,
+        "--timeout=60s",
+      ]),
+      kubectlStep("shrink the pool to that one address", [
+        ...ns,
+        "patch",
+        "ipaddresspool",
+        METALLB_POOL_NAME,
+        "--type",
+        "merge",
+        "--patch",
+        pool([`${last}/32`]),
+      ]),
+    ],
+    revert: [
+      kubectlStep(`put the pool back to ${o.pool}`, [
+        ...ns,
+        "patch",
+        "ipaddresspool",
+        METALLB_POOL_NAME,
+        "--type",
+        "merge",
+        "--patch",
+        pool([o.pool]),
+      ]),
+      kubectlStep("delete the filler Service", [...ns, "delete", "service", FILLER, "--ignore-not-found"], {
+        alreadyDone: NOT_FOUND,
+      }),
+    ],
+    source: "metallb controller/service.go (assignments re-checked on config change; 'no available IPs')",
+  };
+}
+
 /** MetalLB in L2 mode, with a pool inside the kind Docker network. */
 export const metallb = defineComponent({
   kind: "loadBalancer",
@@ -179,4 +285,5 @@ export const metallb = defineComponent({
     new ApiObject(apps, "metallb-pool", pool);
     new ApiObject(apps, "metallb-l2", l2);
   },
+  faults: (o) => ({ faults: [poolExhausted(o)] }),
 });

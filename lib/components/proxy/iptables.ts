@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
+import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
@@ -28,4 +29,5 @@ export const iptables = defineComponent({
       explains: "Every Service port is a KUBE-SVC-* chain in the nat table; the count grows with Services.",
     },
   ],
+  faults: () => ({ faults: [kubeProxyRulesFlushed("iptables"), kubeProxyServiceUnprogrammed("iptables")] }),
 });

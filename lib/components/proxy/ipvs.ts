@@ -2,6 +2,7 @@ import { z } from "zod";
 import { warning } from "../../model/findings.ts";
 import { atLeast } from "../../model/kubernetes-version.ts";
 import { defineComponent, type LabView } from "../component.ts";
+import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
@@ -72,4 +73,5 @@ export const ipvs = defineComponent({
         ]
       : []),
   ],
+  faults: () => ({ faults: [kubeProxyRulesFlushed("ipvs"), kubeProxyServiceUnprogrammed("ipvs")] }),
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { error } from "../../model/findings.ts";
 import { atLeast, formatVersion } from "../../model/kubernetes-version.ts";
 import { defineComponent } from "../component.ts";
+import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
 
@@ -39,4 +40,5 @@ export const nftables = defineComponent({
       expectContains: "service-ips",
     },
   ],
+  faults: () => ({ faults: [kubeProxyRulesFlushed("nftables"), kubeProxyServiceUnprogrammed("nftables")] }),
 });

@@ -22,4 +22,14 @@ export const none = defineComponent({
       expectContains: "0",
     },
   ],
+  faults: (_o, lab) => ({
+    faults: [
+      {
+        id: "kube-proxy-rules-flushed",
+        layer: "service",
+        title: "kube-proxy stopped, its rules flushed",
+        unavailable: `there is no kube-proxy in this lab: ${lab.selected.cni} load-balances Services itself (kubeProxyMode "none")`,
+      },
+    ],
+  }),
 });

@@ -101,6 +101,8 @@ function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): Planned {
   const catchAll = paths.some((p) => !p.host && p.prefix === "/");
   const any = paths[0]!;
   const notFound = "no rule matches, so the controller answers 404 itself (its default backend)";
+  // The controller itself answers: the check crosses the ingress (break-fix signatures read this).
+  const byController = { because: { capability: "ingress", by: pl.lab.claims.ingress.by } };
   if (!withHost && !catchAll) {
     checks.push(
       check(
@@ -108,7 +110,7 @@ function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): Planned {
         [any.ingress.namespace, "unmatched-path"],
         HOST,
         httpGet({ address: firstEntry.address, port: firstEntry.port }, "/labs-no-such-path"),
-        status(404, notFound),
+        status(404, notFound, byController),
         `host → ingress ${firstEntry.via} /labs-no-such-path (no rule)`,
       ),
     );
@@ -126,7 +128,11 @@ function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): Planned {
           [p.ingress.namespace, p.ingress.name, other, pathSlug(p.path)],
           HOST,
           httpGet({ address: entry.address, port: entry.port }, p.prefix, { host: other }),
-          status(404, `the rule for ${p.path} is bound to Host ${p.host}; with Host ${other} ${notFound}`),
+          status(
+            404,
+            `the rule for ${p.path} is bound to Host ${p.host}; with Host ${other} ${notFound}`,
+            byController,
+          ),
           `host → ingress ${entry.via} Host: ${other} ${p.prefix} (wrong host)`,
         ),
       );

@@ -1,0 +1,76 @@
+/**
+ * The fault a lab is broken by, in its state folder (`fault.json`): written before the first
+ * command of `labs break` runs, so `labs fix` can undo it even after Ctrl-C half-way, and kept
+ * until every undo step succeeded. `last-fault.json` keeps the fault `labs fix` last undid, so a
+ * mystery can still be revealed afterwards.
+ */
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { FaultLayer } from "../components/fault.ts";
+import type { ResolvedStep } from "../faults/catalogue.ts";
+import type { CheckSignature } from "../faults/signature.ts";
+import { type LabState, readJson, writeJsonAtomic } from "./state.ts";
+
+export const FAULT_STATE_VERSION = 1;
+
+export interface FaultState {
+  faultStateVersion: typeof FAULT_STATE_VERSION;
+  lab: string;
+  id: string;
+  title: string;
+  layer: FaultLayer;
+  /** The component that declares it, or `kind`. */
+  by: string;
+  /** Chosen at random by `labs break --mystery`: its id stays hidden until `labs fix --reveal`. */
+  mystery: boolean;
+  /** `breaking` until every apply step ran; `fix` undoes a half-applied fault all the same. */
+  phase: "breaking" | "broken";
+  since: string;
+  does: string;
+  undo: string;
+  observe: string;
+  /** Values read from the cluster before the fault was applied. */
+  values: Record<string, string>;
+  /** The undo steps with those values filled in. */
+  revert: ResolvedStep[];
+  signature: CheckSignature[];
+  crossings: Record<string, string[]>;
+}
+
+const faultFile = (state: LabState) => join(state.dir, "fault.json");
+const lastFile = (state: LabState) => join(state.dir, "last-fault.json");
+
+export function readFaultState(state: LabState): FaultState | undefined {
+  const f = readJson<FaultState>(faultFile(state));
+  return f?.faultStateVersion === FAULT_STATE_VERSION ? f : undefined;
+}
+
+export function writeFaultState(state: LabState, fault: FaultState): void {
+  state.ensure();
+  writeJsonAtomic(faultFile(state), fault);
+}
+
+/** The fault is undone: it becomes the last fault (for `--reveal`) and the lab is no longer broken. */
+export function retireFaultState(state: LabState, fault: FaultState, fixedAt: string): void {
+  writeJsonAtomic(lastFile(state), { ...fault, fixedAt });
+  rmSync(faultFile(state), { force: true });
+}
+
+export function readLastFault(state: LabState): (FaultState & { fixedAt: string }) | undefined {
+  return readJson<FaultState & { fixedAt: string }>(lastFile(state));
+}
+
+export const hasFaultFile = (state: LabState) => existsSync(faultFile(state));
+
+/**
+ * The fault of the cluster that runs now: a fault recorded before the cluster was (re)created
+ * belongs to a cluster that is gone, and is retired.
+ */
+export function currentFault(state: LabState): FaultState | undefined {
+  const fault = readFaultState(state);
+  if (!fault) return undefined;
+  const marker = state.readMarker();
+  if (marker && Date.parse(fault.since) >= Date.parse(marker.createdAt)) return fault;
+  retireFaultState(state, fault, new Date().toISOString());
+  return undefined;
+}

@@ -1,0 +1,364 @@
+/**
+ * A three-node cluster emulated in network namespaces, close enough to a kind lab for break-fix
+ * faults to have their real effect (root, `ip`, `iptables`, `nft`):
+ *
+ *   client ns (probe-control-plane, 10.244.0.2) ── veth ── node0 (control plane)
+ *   node0, node1, node2: node IPs 10.78.0.10-12 on one bridge (kind's Docker network); pod CIDRs
+ *     10.244.<n>.0/24, carried between nodes by VXLAN on UDP 8472 as Flannel does (a route per
+ *     other node's pod CIDR via its VTEP address, onlink), node0 the hub
+ *   each node: kube-proxy's rules as iptables does them (nat KUBE-SERVICES from PREROUTING: DNAT
+ *     per ClusterIP with random probabilities, node ports marked for masquerade), ClusterIPs not
+ *     local (a blackhole route, so untranslated packets vanish as they do on a kind node)
+ *   pods: agnhost-like servers (test/prober/support/liars.ts) on the nodes' pod addresses; CoreDNS
+ *     as a DNS server behind the kube-dns ClusterIP; kubelets on port 10250 of the node IPs
+ *
+ * Fault steps that run on a node (`docker exec <node> …` in a lab) run here with `ip netns exec`.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ProbePlan } from "../../../lib/probes/plan.ts";
+import { PROBER_BUNDLE_PATH } from "../../../lib/probes/prober/bundle-source.ts";
+import type { ClusterFacts } from "../../../lib/probes/resolver.ts";
+import { type ProbeResult, parseResultLines } from "../../../lib/probes/result.ts";
+import type { LiarsConfig, Listener } from "../../prober/support/liars.ts";
+
+const LIARS = fileURLToPath(new URL("../../prober/support/liars.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export const CLIENT_IP = "10.244.0.2";
+export const NODE_IPS = ["10.78.0.10", "10.78.0.11", "10.78.0.12"];
+export const KUBE_DNS = "10.96.0.10";
+const COREDNS_POD = "10.244.0.53";
+const vtep = (n: number) => `10.244.${n}.0`;
+
+/** A pod of the emulated cluster: where it runs and what it answers as. */
+export interface EmulatedPod {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  node: number;
+  ip: string;
+}
+
+/** A Service: ClusterIP, port → target port, node port, and the pods behind it. */
+export interface EmulatedService {
+  name: string;
+  namespace: string;
+  clusterIp?: string;
+  port: number;
+  targetPort: number;
+  nodePort?: number;
+  backends: EmulatedPod[];
+  /** Headless: DNS answers with the pods' IPs. */
+  headless?: boolean;
+}
+
+export function emulationUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "not running as root";
+  for (const [tool, pkg] of [
+    ["ip", "iproute2"],
+    ["nft", "nftables"],
+    ["iptables", "iptables"],
+  ] as const) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    } catch {
+      return `the \`${tool}\` command is missing (apt-get install -y ${pkg})`;
+    }
+  }
+  try {
+    execFileSync(
+      "sh",
+      ["-c", "ip link add labs-vx-probe type vxlan id 99 dstport 8472 && ip link del labs-vx-probe"],
+      {
+        stdio: "ignore",
+      },
+    );
+  } catch {
+    return "this kernel cannot create VXLAN devices";
+  }
+  return undefined;
+}
+
+const sh = (args: string[], input?: string): string =>
+  execFileSync(args[0]!, args.slice(1), { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+
+export interface EmulatedCluster {
+  nodeNs: string[];
+  facts: ClusterFacts;
+  /** Runs a command in node n's namespace, as `docker exec` runs it in a kind node. */
+  onNode(n: number, command: string[]): string;
+  /** Runs the real prober bundle in the client namespace, as a probe pod runs it. */
+  prober(
+    plan: ProbePlan,
+  ): Promise<{ results: ProbeResult[]; junk: string[]; stderr: string; code: number | null }>;
+  /** kube-proxy's rules for every Service, written again (the healthy state). */
+  programServices(): void;
+  close(): Promise<void>;
+}
+
+function kubeProxyRules(node: number, services: EmulatedService[]): string {
+  const lines = [
+    "*nat",
+    ":KUBE-SERVICES - [0:0]",
+    ":KUBE-POSTROUTING - [0:0]",
+    "-F KUBE-SERVICES",
+    "-F KUBE-POSTROUTING",
+  ];
+  const spread = (match: string, backends: EmulatedPod[], port: number) =>
+    backends.forEach((b, i) => {
+      const left = backends.length - i;
+      const odds = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(5)}` : "";
+      lines.push(`-A KUBE-SERVICES ${match}${odds} -j DNAT --to-destination ${b.ip}:${port}`);
+    });
+  for (const s of services) {
+    if (s.headless || !s.clusterIp) continue;
+    for (const proto of s.name === "kube-dns" ? ["udp", "tcp"] : ["tcp"])
+      spread(`-d ${s.clusterIp}/32 -p ${proto} --dport ${s.port}`, s.backends, s.targetPort);
+    if (s.nodePort) {
+      const match = `-d ${NODE_IPS[node]}/32 -p tcp --dport ${s.nodePort}`;
+      lines.push(`-A KUBE-SERVICES ${match} -j MARK --set-xmark 0x4000/0x4000`);
+      spread(match, s.backends, s.targetPort);
+    }
+  }
+  lines.push("-A KUBE-POSTROUTING -m mark --mark 0x4000/0x4000 -j MASQUERADE", "COMMIT", "");
+  return lines.join("\n");
+}
+
+export async function emulateCluster(opts: {
+  nodes: string[];
+  clusterName: string;
+  podSubnet: string;
+  pods: EmulatedPod[];
+  services: EmulatedService[];
+  /** CoreDNS's zone: names → addresses (Services' ClusterIPs, headless Services' pod IPs). */
+  zone: Record<string, string[]>;
+  /** nftables rules for the NetworkPolicy the lab's CNI enforces, per node (its input chain). */
+  policy?: Record<number, string[]>;
+}): Promise<EmulatedCluster> {
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const client = `lf-c-${suffix}`;
+  const under = `lf-u-${suffix}`;
+  const nodeNs = [0, 1, 2].map((n) => `lf-n${n}-${suffix}`);
+  const inNs = (ns: string, args: string[], input?: string) =>
+    sh(["ip", "netns", "exec", ns, ...args], input);
+  const etc = `/etc/netns/${client}`;
+  const servers: ChildProcess[] = [];
+  const close = async () => {
+    for (const s of servers) {
+      if (s.exitCode !== null) continue;
+      const exited = new Promise((r) => s.once("exit", r));
+      s.kill("SIGKILL");
+      await exited;
+    }
+    for (const ns of [client, under, ...nodeNs]) {
+      try {
+        sh(["ip", "netns", "del", ns]);
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(etc, { recursive: true, force: true });
+  };
+  const programServices = () => {
+    for (let n = 0; n < 3; n++)
+      inNs(nodeNs[n]!, ["iptables-restore", "--noflush"], kubeProxyRules(n, opts.services));
+  };
+  try {
+    for (const ns of [client, under, ...nodeNs]) {
+      sh(["ip", "netns", "add", ns]);
+      inNs(ns, ["ip", "link", "set", "lo", "up"]);
+    }
+    inNs(under, ["ip", "link", "add", "br0", "type", "bridge"]);
+    inNs(under, ["ip", "link", "set", "br0", "up"]);
+    for (let n = 0; n < 3; n++) {
+      const ns = nodeNs[n]!;
+      for (const k of [
+        "net.ipv4.ip_forward=1",
+        "net.ipv4.conf.all.rp_filter=0",
+        "net.ipv4.conf.default.rp_filter=0",
+      ])
+        inNs(ns, ["sysctl", "-q", "-w", k]);
+      // The node's eth0 on the kind network.
+      sh(["ip", "link", "add", `lfe${n}${suffix}`, "type", "veth", "peer", "name", `lfb${n}${suffix}`]);
+      sh(["ip", "link", "set", `lfe${n}${suffix}`, "netns", ns, "name", "eth0"]);
+      sh(["ip", "link", "set", `lfb${n}${suffix}`, "netns", under]);
+      inNs(under, ["ip", "link", "set", `lfb${n}${suffix}`, "master", "br0", "up"]);
+      inNs(ns, ["ip", "addr", "add", `${NODE_IPS[n]}/24`, "dev", "eth0"]);
+      inNs(ns, ["ip", "link", "set", "eth0", "up"]);
+      // Pods of this node: their addresses are the node's own (on lo), so it delivers to them.
+      for (const p of opts.pods.filter((x) => x.node === n && x.ip !== CLIENT_IP))
+        inNs(ns, ["ip", "addr", "add", `${p.ip}/32`, "dev", "lo"]);
+      if (n === 0) inNs(ns, ["ip", "addr", "add", `${COREDNS_POD}/32`, "dev", "lo"]);
+      // ClusterIPs are no address of any node: untranslated, they vanish.
+      inNs(ns, ["ip", "route", "add", "blackhole", "10.96.0.0/16"]);
+    }
+    // VXLAN between node0 (the hub) and each worker, one VNI per pair, Flannel's port and routes.
+    for (const n of [1, 2]) {
+      inNs(nodeNs[0]!, [
+        "ip",
+        "link",
+        "add",
+        `vx${n}`,
+        "type",
+        "vxlan",
+        "id",
+        String(n),
+        "remote",
+        NODE_IPS[n]!,
+        "local",
+        NODE_IPS[0]!,
+        "dstport",
+        "8472",
+        "dev",
+        "eth0",
+      ]);
+      inNs(nodeNs[n]!, [
+        "ip",
+        "link",
+        "add",
+        "vx0",
+        "type",
+        "vxlan",
+        "id",
+        String(n),
+        "remote",
+        NODE_IPS[0]!,
+        "local",
+        NODE_IPS[n]!,
+        "dstport",
+        "8472",
+        "dev",
+        "eth0",
+      ]);
+      inNs(nodeNs[0]!, ["ip", "addr", "add", `${vtep(0)}/32`, "dev", `vx${n}`]);
+      inNs(nodeNs[n]!, ["ip", "addr", "add", `${vtep(n)}/32`, "dev", "vx0"]);
+      inNs(nodeNs[0]!, ["ip", "link", "set", `vx${n}`, "up"]);
+      inNs(nodeNs[n]!, ["ip", "link", "set", "vx0", "up"]);
+      inNs(nodeNs[0]!, ["ip", "route", "add", `10.244.${n}.0/24`, "via", vtep(n), "dev", `vx${n}`, "onlink"]);
+      inNs(nodeNs[n]!, ["ip", "route", "add", "10.244.0.0/24", "via", vtep(0), "dev", "vx0", "onlink"]);
+      inNs(nodeNs[n]!, [
+        "ip",
+        "route",
+        "add",
+        `10.244.${3 - n}.0/24`,
+        "via",
+        vtep(0),
+        "dev",
+        "vx0",
+        "onlink",
+      ]);
+    }
+    // The probe client: a pod on node0.
+    sh(["ip", "link", "add", `lfc${suffix}`, "type", "veth", "peer", "name", `lfk${suffix}`]);
+    sh(["ip", "link", "set", `lfc${suffix}`, "netns", client, "name", "eth0"]);
+    sh(["ip", "link", "set", `lfk${suffix}`, "netns", nodeNs[0]!]);
+    inNs(client, ["ip", "addr", "add", `${CLIENT_IP}/24`, "dev", "eth0"]);
+    inNs(client, ["ip", "link", "set", "eth0", "mtu", "1400", "up"]);
+    inNs(client, ["ip", "route", "add", "default", "via", "10.244.0.1"]);
+    inNs(nodeNs[0]!, ["ip", "addr", "add", "10.244.0.1/24", "dev", `lfk${suffix}`]);
+    inNs(nodeNs[0]!, ["ip", "link", "set", `lfk${suffix}`, "up"]);
+    for (let n = 0; n < 3; n++) {
+      inNs(nodeNs[n]!, ["iptables", "-t", "nat", "-N", "KUBE-SERVICES"]);
+      inNs(nodeNs[n]!, ["iptables", "-t", "nat", "-N", "KUBE-POSTROUTING"]);
+      inNs(nodeNs[n]!, ["iptables", "-t", "nat", "-A", "PREROUTING", "-j", "KUBE-SERVICES"]);
+      inNs(nodeNs[n]!, ["iptables", "-t", "nat", "-A", "POSTROUTING", "-j", "KUBE-POSTROUTING"]);
+      const rules = opts.policy?.[n];
+      if (rules?.length)
+        inNs(
+          nodeNs[n]!,
+          ["nft", "-f", "-"],
+          `table inet labs_policy {\n  chain input {\n    type filter hook input priority 0; policy accept;\n${rules.map((r) => `    ${r}`).join("\n")}\n  }\n}\n`,
+        );
+    }
+    programServices();
+    mkdirSync(etc, { recursive: true });
+    writeFileSync(
+      `${etc}/resolv.conf`,
+      `nameserver ${KUBE_DNS}\nsearch labs-probes.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:1\n`,
+    );
+    // Pods, kubelets and CoreDNS, one server process per node.
+    for (let n = 0; n < 3; n++) {
+      const listeners: Listener[] = [
+        { host: NODE_IPS[n]!, port: 10250, personality: { kind: "netexec", name: `kubelet-${n}` } },
+        ...opts.pods
+          .filter((p) => p.node === n && p.ip !== CLIENT_IP)
+          .map((p): Listener => ({ host: p.ip, port: 8080, personality: { kind: "netexec", name: p.name } })),
+      ];
+      const config: LiarsConfig = {
+        listeners,
+        ...(n === 0 ? { dns: [{ host: COREDNS_POD, zone: { a: opts.zone } }] } : {}),
+      };
+      const child = spawn(
+        "ip",
+        ["netns", "exec", nodeNs[n]!, process.execPath, "--import", "tsx", LIARS, JSON.stringify(config)],
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      servers.push(child);
+      await new Promise<void>((resolve, reject) => {
+        let err = "";
+        child.stderr!.on("data", (d) => {
+          err += String(d);
+        });
+        child.stdout!.once("data", () => resolve());
+        child.once("exit", (code) => reject(new Error(`node${n}'s servers exited with ${code}: ${err}`)));
+      });
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+
+  const facts: ClusterFacts = {
+    podSubnet: opts.podSubnet,
+    nodes: opts.nodes.map((name, n) => ({ name, internalIp: NODE_IPS[n]! })),
+    pods: opts.pods.map((p) => ({ ...p, node: opts.nodes[p.node]!, ready: true })),
+    services: opts.services.map((s) => ({
+      name: s.name,
+      namespace: s.namespace,
+      ...(s.headless ? { clusterIp: "None" } : s.clusterIp ? { clusterIp: s.clusterIp } : {}),
+      ports: [
+        { name: "http", port: s.port, ...(s.nodePort ? { nodePort: s.nodePort } : {}), protocol: "TCP" },
+      ],
+    })),
+  };
+
+  return {
+    nodeNs,
+    facts,
+    onNode: (n, command) => inNs(nodeNs[n]!, command),
+    programServices,
+    prober: (plan) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(
+          "ip",
+          ["netns", "exec", client, process.execPath, PROBER_BUNDLE_PATH, "--plan", "-"],
+          {
+            env: {
+              PATH: process.env.PATH ?? "",
+              POD_NAME: "probe-control-plane",
+              POD_NAMESPACE: "labs-probes",
+              POD_IP: CLIENT_IP,
+            },
+            stdio: ["pipe", "pipe", "pipe"],
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => {
+          stdout += String(d);
+        });
+        child.stderr.on("data", (d) => {
+          stderr += String(d);
+        });
+        child.once("error", reject);
+        child.once("exit", (code) => resolve({ ...parseResultLines(stdout), stderr, code }));
+        child.stdin.end(JSON.stringify(plan));
+      }),
+    close,
+  };
+}
