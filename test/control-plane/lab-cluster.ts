@@ -18,9 +18,9 @@ import { type DownResult, down } from "../../lib/runtime/down.ts";
 import { GateFailed, gateLabel, runGate } from "../../lib/runtime/gates.ts";
 import { Kubectl, type KubeList, type PodJson } from "../../lib/runtime/kubectl.ts";
 import { prepareLab, writePrepared } from "../../lib/runtime/prepare.ts";
-import { lastLines, type RunResult } from "../../lib/runtime/process.ts";
+import { lastLines } from "../../lib/runtime/process.ts";
 import { Progress } from "../../lib/runtime/progress.ts";
-import { ApplyFailed, applyStage, withImplicitGates } from "../../lib/runtime/stages.ts";
+import { ApplyFailed, applyStage, listObjects, withImplicitGates } from "../../lib/runtime/stages.ts";
 import { type LabJson, LabState, type StageJson, writeJsonAtomic } from "../../lib/runtime/state.ts";
 import { labsStatus, type StatusReport } from "../../lib/runtime/status.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
@@ -39,8 +39,10 @@ export class LabFailure extends Error {
     readonly stage: string,
     readonly what: string,
     readonly detail: string,
+    /** The runtime's own error, as `labs up` would report it. */
+    options?: { cause: unknown },
   ) {
-    super(`stage ${stage}: ${what}: ${detail}`);
+    super(`stage ${stage}: ${what}: ${detail}`, options);
   }
 }
 
@@ -130,22 +132,13 @@ export class LabCluster {
   readonly gates: GateOutcome[] = [];
   readonly notices: string[] = [];
   private objectsByStage = new Map<string, K8sObject[]>();
-  private lastApply: RunResult | undefined;
 
   private constructor(
     readonly lab: PreparedHarnessLab,
     readonly cp: ControlPlane,
     readonly opts: HarnessOptions,
   ) {
-    // The last kubectl apply's output: kubectl names what it applied on stdout, while its errors
-    // (`namespaces "x" not found`) often do not name the object that failed.
-    const tc = new Toolchain({
-      env: lab.env,
-      onCommand: (r) => {
-        if (r.command.includes(" apply ")) this.lastApply = r;
-      },
-    });
-    this.kubectl = new Kubectl(tc, lab.state.kubeconfig);
+    this.kubectl = new Kubectl(new Toolchain({ env: lab.env }), lab.state.kubeconfig);
     this.progress = new Progress((e) => {
       if (e.type === "note") this.log(`  ${e.level === "warn" ? "warning: " : ""}${e.message}`);
     });
@@ -309,7 +302,7 @@ export class LabCluster {
     }
   }
 
-  /** One stage through the runtime's apply; a failure names the stage and the objects kubectl named. */
+  /** One stage through the runtime's apply; a failure names the stage and the objects the runtime says were not applied. */
   async apply(stage: StageJson): Promise<void> {
     try {
       await applyStage(stage, {
@@ -320,11 +313,11 @@ export class LabCluster {
       });
     } catch (e) {
       if (!(e instanceof ApplyFailed)) throw e;
-      const named = notApplied(this.lastApply?.stdout ?? "", this.objects(stage.name));
       throw new LabFailure(
         stage.name,
-        named.length ? namedList(named) : "kubectl apply",
-        e.message.replace(/^stage \S+: /, ""),
+        e.notApplied.length ? `not applied: ${listObjects(e.notApplied)}` : "kubectl apply",
+        e.detail,
+        { cause: e },
       );
     }
   }
@@ -508,31 +501,4 @@ export class LabCluster {
     await this.cp.stop();
     rmSync(this.lab.root, { recursive: true, force: true });
   }
-}
-
-/**
- * The stage's objects kubectl did not report as applied. Server-side, kubectl prints
- * `<kind>.<group>/<name> serverside-applied` for each object it applied (lower case, no group for
- * the core API) and goes on past a failed one, so the objects missing from that list are the ones
- * the API server refused.
- */
-export function notApplied(stdout: string, objects: K8sObject[]): K8sObject[] {
-  const applied = new Set(
-    stdout
-      .split("\n")
-      .map((l) => /^(\S+\/\S+) serverside-applied$/.exec(l.trim())?.[1])
-      .filter((x): x is string => !!x),
-  );
-  return objects.filter((o) => !applied.has(printedName(o)));
-}
-
-function namedList(objects: K8sObject[], max = 6): string {
-  const shown = objects.slice(0, max).map(describeObject).join(", ");
-  return objects.length > max ? `${shown} and ${objects.length - max} more` : shown;
-}
-
-/** How kubectl's name printer writes an object: `deployment.apps/echo`, `configmap/x`. */
-export function printedName(o: K8sObject): string {
-  const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
-  return `${o.kind.toLowerCase()}${group ? `.${group}` : ""}/${o.metadata?.name ?? ""}`;
 }
