@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import type { ArtifactRef } from "../../lib/components/component.ts";
 import type { LabInput, LabSpec } from "../../lib/model/lab-spec.ts";
 import { resolveClusterVariables, writeAppliedStages } from "../../lib/runtime/cluster-variables.ts";
 import { type DownResult, down } from "../../lib/runtime/down.ts";
@@ -24,6 +25,7 @@ import { ApplyFailed, applyStage, listObjects, withImplicitGates } from "../../l
 import { type LabJson, LabState, type StageJson, writeJsonAtomic } from "../../lib/runtime/state.ts";
 import { labsStatus, type StatusReport } from "../../lib/runtime/status.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
+import { seedArtifactCache } from "../support/envoy-gateway-chart.ts";
 import { conversionWebhooksOf, describeWebhook, webhooksOf } from "./admission.ts";
 import type { Binary } from "./binaries.ts";
 import { ControlPlane } from "./control-plane.ts";
@@ -53,10 +55,24 @@ export interface GateOutcome {
   result: "passed" | "not-checkable";
 }
 
+/**
+ * An artifact no offline mirror here holds, built by the tests themselves (the Envoy Gateway
+ * chart, assembled from its Go module: test/support/envoy-gateway-chart.ts). It is put into each
+ * lab's cache through the artifact step before the lab's own artifact step runs.
+ */
+export interface SeededArtifact {
+  ref: ArtifactRef;
+  /** A labs mirror folder (index.json) that holds it under the ref's URL. */
+  mirror: string;
+  /** What it is and is not, printed for every lab that uses it. */
+  provenance: string;
+}
+
 export interface HarnessOptions {
   binaries: Record<Binary, string>;
   /** Folder laid out like ../shared/upstream (index.json): the pinned files, offline. */
   mirror?: string;
+  seeded?: SeededArtifact[];
   /** helm, for labs that render a chart. */
   helm?: string;
   /** Notes for the suite's output (what ran, what is not checkable). */
@@ -72,18 +88,22 @@ export interface PreparedHarnessLab {
   env: NodeJS.ProcessEnv;
   state: LabState;
   labJson: LabJson;
+  /** The provenance of every seeded artifact the lab used. */
+  notes: string[];
 }
 
 /** Artifacts (offline, from the mirror) and synth, into a fresh state folder, as `labs up` does. */
 export async function prepareHarnessLab(
   spec: LabSpec | LabInput,
-  opts: Pick<HarnessOptions, "binaries" | "mirror" | "helm">,
+  opts: Pick<HarnessOptions, "binaries" | "mirror" | "helm" | "seeded">,
 ): Promise<PreparedHarnessLab> {
   const root = mkdtempSync(join(tmpdir(), "labs-cp-lab-"));
   const env = harnessEnv(root, opts.binaries);
   const name = (spec as { name: string }).name;
   const state = new LabState(env.LABS_STATE_DIR!, name).ensure();
+  const notes: string[] = [];
   try {
+    for (const seed of opts.seeded ?? []) await seedArtifactCache(env.LABS_CACHE_DIR!, seed);
     const prepared = await prepareLab(spec, {
       cacheDir: env.LABS_CACHE_DIR!,
       offline: true,
@@ -96,11 +116,13 @@ export async function prepareHarnessLab(
       },
     });
     writePrepared(prepared, state.synthDir);
+    for (const seed of opts.seeded ?? [])
+      if (prepared.artifacts.resolved.some((r) => r.id === seed.ref.id)) notes.push(seed.provenance);
   } catch (e) {
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
-  return { name, root, env, state, labJson: state.readLabJson()! };
+  return { name, root, env, state, labJson: state.readLabJson()!, notes };
 }
 
 /** The environment the runtime's toolchain sees: real kubectl, stand-ins for kind and docker. */
