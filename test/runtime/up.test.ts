@@ -365,7 +365,9 @@ describe.concurrent("labs up: failures", { timeout: 120_000 }, () => {
       FAKE_FAIL_MESSAGE: 'Error from server (Forbidden): admission webhook "deny" denied the request',
     });
     const e = await thrown(() => upWith(fake, spec));
-    expect(e.message).toMatch(/^stage apps: kubectl apply failed: Error from server \(Forbidden\)/);
+    expect(e.message).toMatch(
+      /^stage apps: kubectl apply failed for Namespace demo, .* \(none of its \d+ objects applied\): Error from server \(Forbidden\)/,
+    );
     const applies = fake.lines("kubectl").filter((l) => / apply /.test(l));
     expect(applies).toHaveLength(1);
     expect(applies.some((l) => l.includes("0004-probes"))).toBe(false);
