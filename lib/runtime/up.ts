@@ -288,6 +288,7 @@ async function synthesize(run: Run, arch: NodeArch): Promise<string> {
       mirror: run.opts.mirror ?? upstream.mirror,
       arch,
       helm: () => run.tc.path("helm"),
+      helmRun: { env: run.env, signal: run.tc.signal, onCommand: commandLogger(state.logsDir) },
       onArtifact: (e) => noteArtifact(progress, e),
     });
     writePrepared(prepared, state.synthDir);

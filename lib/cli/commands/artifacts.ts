@@ -87,6 +87,7 @@ export async function prepareArtifacts(
     mirror: flags.mirror ?? settings.mirror,
     arch: options.scope === "synth" ? "synth" : (options.arch ?? nodeArchOf(process.arch)),
     helm: () => withLab(spec.name, () => helm.findHelm(env)),
+    helmRun: { env },
     onArtifact: (e) => {
       const line = describeEvent(e);
       if (line) io.err(`labs: ${spec.name}: ${line}`);
