@@ -6,7 +6,7 @@ import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
 import { defineComponent, type LabView } from "../component.ts";
 import { type FaultOffer, kubectlStep, NOT_FOUND } from "../fault.ts";
-import type { ResolvedLab } from "../resolve.ts";
+import type { ResolvedLab } from "../resolved-lab.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
 import { DEFAULT_METALLB_POOL, lastPoolAddress, parsePool } from "./metallb-pool.ts";
