@@ -6,8 +6,9 @@
 import type { Inspection } from "../components/component.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import { labFaults } from "../faults/catalogue.ts";
-import { LAYERS, type Layer, type PlannedCheck, type ProbesPlan } from "../probes/check.ts";
+import { LAYERS, type PlannedCheck, type ProbesPlan } from "../probes/check.ts";
 import type { ProbeLab } from "../probes/probe-lab.ts";
+import { LAYER_TITLES } from "../probes/report.ts";
 import { breakFixSection } from "./break-fix.ts";
 import { exercisesOf } from "./exercises.ts";
 import { renderMermaid } from "./mermaid.ts";
@@ -25,15 +26,6 @@ export interface GuideInput {
   /** What the plan was made from: the break-fix section needs the lab's Services. */
   probeLab?: ProbeLab;
 }
-
-const LAYER_TITLES: Record<Layer, string> = {
-  node: "Node network",
-  pod: "Pod network",
-  service: "Service network",
-  "north-south": "North-south",
-  policy: "NetworkPolicy",
-  dataplane: "Dataplane (on the nodes)",
-};
 
 /** Table cells hold no pipes or newlines. */
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
