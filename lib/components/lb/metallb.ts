@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseCidr } from "../../model/cidr.ts";
 import { DOCKER_KIND_NETWORK } from "../../model/defaults.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
-import { pin } from "../../upstream/pins.ts";
+import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { defineComponent, type LabView } from "../component.ts";
 import { type FaultOffer, kubectlStep, NOT_FOUND } from "../fault.ts";
 import type { ResolvedLab } from "../resolved-lab.ts";
@@ -11,7 +11,7 @@ import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
 import { DEFAULT_METALLB_POOL, lastPoolAddress, parsePool } from "./metallb-pool.ts";
 
-export const METALLB_VERSION = "v0.16.1";
+export const METALLB_VERSION = pinnedVersion("metallb");
 export const METALLB_MANIFEST = pin("metallb/metallb-native.yaml");
 export const METALLB_NAMESPACE = "metallb-system";
 /** Names of the pool and advertisement labs writes. */
