@@ -5,7 +5,7 @@ import { DOCKER_KIND_NETWORK } from "../../model/defaults.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { defineComponent, type LabView } from "../component.ts";
-import { type FaultOffer, kubectlStep, NOT_FOUND } from "../fault.ts";
+import { type FaultOffer, kubectlStep, mergePatchStep, NOT_FOUND } from "../fault.ts";
 import type { ResolvedLab } from "../resolved-lab.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
@@ -177,28 +177,18 @@ function poolExhausted(o: MetallbOptions): FaultOffer {
         `service/${FILLER}`,
         "--timeout=60s",
       ]),
-      kubectlStep("shrink the pool to that one address", [
-        ...ns,
-        "patch",
-        "ipaddresspool",
-        METALLB_POOL_NAME,
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        "shrink the pool to that one address",
+        { namespace: METALLB_NAMESPACE, resource: "ipaddresspool", name: METALLB_POOL_NAME },
         pool([`${last}/32`]),
-      ]),
+      ),
     ],
     revert: [
-      kubectlStep(`put the pool back to ${o.pool}`, [
-        ...ns,
-        "patch",
-        "ipaddresspool",
-        METALLB_POOL_NAME,
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        `put the pool back to ${o.pool}`,
+        { namespace: METALLB_NAMESPACE, resource: "ipaddresspool", name: METALLB_POOL_NAME },
         pool([o.pool]),
-      ]),
+      ),
       kubectlStep("delete the filler Service", [...ns, "delete", "service", FILLER, "--ignore-not-found"], {
         alreadyDone: NOT_FOUND,
       }),
