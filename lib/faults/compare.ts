@@ -66,6 +66,8 @@ function describeKey(key: string): KeyWords {
       return { words: `the pods of namespace ${rest}`, verb: `end at a pod in ${rest}`, rank: 3 };
     case "dataplane":
       return { words: `the nodes' ${rest}`, verb: `inspect ${rest}`, rank: 4 };
+    case "dns-upstream":
+      return { words: "CoreDNS's upstream", verb: "resolve a name outside the cluster", rank: 4 };
     case "dns":
       return { words: "DNS", verb: "resolve a name", rank: 5 };
     case "ingress":

@@ -24,6 +24,8 @@ const CLUSTER = `labs-${LAB}`;
 const NODES = [`${CLUSTER}-control-plane`, `${CLUSTER}-worker`, `${CLUSTER}-worker2`];
 
 let list: LabFaultList;
+/** A lab that cannot have every fault: Flannel enforces no NetworkPolicy. */
+let flannel: LabFaultList;
 const fakes: Fake[] = [];
 afterAll(() => {
   for (const f of fakes) f.cleanup();
@@ -32,14 +34,23 @@ afterAll(() => {
 beforeAll(async () => {
   const s = sketchLab(await catalogueLab(LAB));
   list = labFaults(s.lab, s.plan, s.probeLab);
+  const f = sketchLab(await catalogueLab("flannel-iptables"));
+  flannel = labFaults(f.lab, f.plan, f.probeLab);
 }, 60_000);
+
+/** A Corefile with kubeadm's forward line (and its block), ending in a newline as kubeadm's does. */
+const COREFILE =
+  ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    reload\n}\n";
 
 /** A fake with the lab up (no probes), and the answers the fault lookups read. */
 async function labUp(knobs: Record<string, string> = {}): Promise<Fake> {
   const fake = fakeToolchain(knobs);
   fakes.push(fake);
   await upWith(fake, await catalogueLab(LAB));
-  writeFileSync(join(fake.world, "jsonpath-output.json"), JSON.stringify({ "deployment coredns": "2" }));
+  writeFileSync(
+    join(fake.world, "jsonpath-output.json"),
+    JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
+  );
   fake.clearLog();
   return fake;
 }
@@ -148,6 +159,48 @@ describe("labs break / fix on the fake toolchain", { timeout: 120_000 }, () => {
     );
   });
 
+  it("breaks CoreDNS's upstream in the Corefile read before, restarts CoreDNS, and puts back the very bytes", async () => {
+    const fake = await labUp();
+    await breakLab({ lab: LAB, faults: list, fault: "coredns-upstream-broken", env: fake.env });
+    const broken = COREFILE.replace("forward . /etc/resolv.conf", "forward . 192.0.2.53");
+    const patch = (corefile: string) =>
+      `kubectl --namespace kube-system patch configmap coredns --type merge --patch ${JSON.stringify({ data: { Corefile: corefile } })}`;
+    expect(kubectlLines(fake)).toEqual([
+      "kubectl --namespace kube-system get configmap coredns --output jsonpath={.data.Corefile}",
+      "kubectl --namespace kube-system get configmap coredns --output jsonpath={.data.Corefile}",
+      patch(broken),
+      "kubectl --namespace kube-system rollout restart deployment/coredns",
+      "kubectl --namespace kube-system rollout status deployment/coredns --timeout=180s",
+    ]);
+    // The newline kubeadm ends the Corefile with is kept: the undo writes back what was read.
+    expect(readFaultState(state(fake))?.values.COREFILE).toBe(COREFILE);
+    // Whatever the Corefile is by the time of the fix, the one read before the break goes back.
+    writeFileSync(join(fake.world, "jsonpath-output.json"), JSON.stringify({ "configmap coredns": broken }));
+    fake.clearLog();
+    await fixLab({ lab: LAB, env: fake.env });
+    expect(kubectlLines(fake)).toEqual([
+      patch(COREFILE),
+      "kubectl --namespace kube-system rollout restart deployment/coredns",
+      "kubectl --namespace kube-system rollout status deployment/coredns --timeout=180s",
+    ]);
+  });
+
+  it("refuses to break a Corefile changed by hand, and changes nothing", async () => {
+    const fake = await labUp();
+    writeFileSync(
+      join(fake.world, "jsonpath-output.json"),
+      JSON.stringify({ "configmap coredns": ".:53 {\n    forward . 1.1.1.1\n}\n" }),
+    );
+    const e = await thrown(() =>
+      breakLab({ lab: LAB, faults: list, fault: "coredns-upstream-broken", env: fake.env }),
+    );
+    expect(e.message).toMatch(
+      /CoreDNS's Corefile does not contain `forward \. \/etc\/resolv\.conf`: it was changed by hand/,
+    );
+    expect(kubectlLines(fake).filter((l) => !l.includes(" get "))).toEqual([]);
+    expect(readFaultState(state(fake))).toBeUndefined();
+  });
+
   it("takes the pod route away with an ip rule for the other node's pod CIDR, and deletes only labs' rules", async () => {
     const fake = await labUp();
     await breakLab({ lab: LAB, faults: list, fault: "pod-route-blackholed", env: fake.env });
@@ -194,9 +247,9 @@ describe("labs break / fix on the fake toolchain", { timeout: 120_000 }, () => {
       /no fault "kube-proxy-rules-flush": did you mean "kube-proxy-rules-flushed"\?/,
     );
     const impossible = await thrown(() =>
-      breakLab({ lab: LAB, faults: list, fault: "coredns-upstream-broken", env: fake.env }),
+      breakLab({ lab: "flannel-iptables", faults: flannel, fault: "stray-default-deny", env: fake.env }),
     );
-    expect(impossible.message).toMatch(/does not exist in lab kindnet-iptables: no check/);
+    expect(impossible.message).toMatch(/does not exist in lab flannel-iptables: .*nothing enforces them/);
     expect(fake.lines("kubectl")).toEqual([]);
     expect(readFaultState(state(fake))).toBeUndefined();
   });
@@ -269,7 +322,7 @@ describe("labs status and labs verify on a broken lab", { timeout: 180_000 }, ()
     fakes.push(fake);
     const faults = runLabs(["faults", LAB], fake.env);
     expect(faults.code).toBe(0);
-    expect(faults.stdout).toMatch(/^kindnet-iptables: 9 faults over 5 layers/);
+    expect(faults.stdout).toMatch(/^kindnet-iptables: 10 faults over 5 layers/);
     const json = JSON.parse(runLabs(["faults", "cilium-kpr", "--json"], fake.env).stdout);
     expect(json.kind).toBe("labs-faults");
     expect(
@@ -285,7 +338,10 @@ describe("labs status and labs verify on a broken lab", { timeout: 180_000 }, ()
     const up = runLabs(["up", LAB, "--no-verify"], fake.env);
     expect(up.code, up.stderr).toBe(0);
     // What the lookups of any fault read (a mystery may pick any).
-    writeFileSync(join(fake.world, "jsonpath-output.json"), JSON.stringify({ "deployment coredns": "2" }));
+    writeFileSync(
+      join(fake.world, "jsonpath-output.json"),
+      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
+    );
     writeFileSync(
       join(fake.world, "exec-output.json"),
       JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
