@@ -282,7 +282,7 @@ export function checkUnder(
         );
       if (path.name.searched && (path.name.name.endsWith(".cluster.local") || path.expectsBlocked))
         return may(
-          `the pod's search domains are tried before ${path.name.name} itself, and the ones the node inherited from the host are forwarded upstream`,
+          `the pod's search domains are tried before ${path.name.name} itself: the ones the node inherited from the host go upstream, and so does a name no cluster domain answers, asked at last as it is`,
         );
       return passes;
     }
