@@ -6,10 +6,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabFaultList } from "../../lib/faults/catalogue.ts";
 import { labFaults } from "../../lib/faults/catalogue.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
+import { PROBE_REPORT_SCHEMA } from "../../lib/probes/outputs/json.ts";
 import { readFaultState } from "../../lib/runtime/fault-state.ts";
 import { breakLab, fillValues, fixLab } from "../../lib/runtime/faults.ts";
 import { LabState } from "../../lib/runtime/state.ts";
@@ -313,8 +315,96 @@ describe("labs status and labs verify on a broken lab", { timeout: 180_000 }, ()
       readFileSync(join(fake.stateRoot, LAB, "results", "fault-check.json"), "utf8"),
     );
     expect(written.fault).toBe("kube-proxy-rules-flushed");
+    // The report itself carries it, as written to results/latest.json.
+    const latest = JSON.parse(readFileSync(join(fake.stateRoot, LAB, "results", "latest.json"), "utf8"));
+    expect(latest.fault).toEqual(written);
     await fixLab({ lab: LAB, env: fake.env });
-    expect((await verifyLab({ lab: LAB, env: fake.env })).fault).toBeUndefined();
+    const healthy = await verifyLab({ lab: LAB, env: fake.env });
+    expect(healthy.fault).toBeUndefined();
+    expect(healthy.report.fault).toBeUndefined();
+  });
+
+  it("`labs verify --json` on a broken lab: report version 2 with the fault, its signature beside the verdicts", () => {
+    const validate = new Ajv2020({ strict: true, validateFormats: false }).compile(PROBE_REPORT_SCHEMA);
+    const fake = fakeToolchain();
+    fakes.push(fake);
+    expect(runLabs(["up", LAB, "--no-verify"], fake.env).code).toBe(0);
+    writeFileSync(
+      join(fake.world, "jsonpath-output.json"),
+      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
+    );
+    writeFileSync(
+      join(fake.world, "exec-output.json"),
+      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
+    );
+    expect(runLabs(["break", LAB, "coredns-scaled-to-zero"], fake.env).code).toBe(0);
+    const fault = list.faults.find((f) => f.id === "coredns-scaled-to-zero")!;
+    const mustFail = fault.signature.filter((s) => s.expect === "fails").map((s) => s.id);
+    expect(mustFail.length).toBeGreaterThan(0);
+    const exactly = (ids: string[]) =>
+      `^(${ids.map((i) => i.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")})$`;
+
+    // The fake's prober fails the checks the fault must break. It is no dataplane (its answers
+    // name no pod, so checks that want a pod's name fail as well): this is the wiring, whether the
+    // verdicts match a signature is tested in test/faults/compare.test.ts and netns.test.ts.
+    const run = runLabs(["verify", LAB, "--json"], { ...fake.env, FAKE_PROBE_FAIL: exactly(mustFail) });
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(validate(report), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(report).toMatchObject({ kind: "labs-probe-report", version: 2 });
+    expect(report.fault).toMatchObject({ fault: "coredns-scaled-to-zero", mystery: false });
+    // Every check of the signature, expected beside observed (the report's own verdict).
+    type Compared = { id: string; expected: string; observed: string; matches: boolean };
+    const checks: Compared[] = report.fault.checks;
+    expect(checks.map((c) => c.id).sort()).toEqual(fault.signature.map((s) => s.id).sort());
+    const verdictOf = new Map<string, string>(
+      report.verdicts.map((v: { id: string; verdict: string }) => [v.id, v.verdict]),
+    );
+    for (const c of checks) {
+      expect(c.expected).toBe(fault.signature.find((s) => s.id === c.id)!.expect);
+      expect(c.observed).toBe(verdictOf.get(c.id) ?? "missing");
+    }
+    for (const id of mustFail) {
+      const c = checks.find((x) => x.id === id)!;
+      expect(c).toMatchObject({ expected: "fails", matches: true });
+      expect(["fail", "error"]).toContain(c.observed);
+    }
+    // The surprises are the checks that do not match, and decide the match.
+    const odd = checks.filter((c) => !c.matches);
+    expect(report.fault.surprises.map((x: { id: string }) => x.id)).toEqual(odd.map((c) => c.id));
+    expect(odd.length).toBeGreaterThan(0);
+    for (const c of odd) expect(c).toMatchObject({ expected: "passes", observed: "fail" });
+    expect(report.fault.matches).toBe(false);
+    expect(run.stderr).toMatch(/labs: broken on purpose: .*not what `coredns-scaled-to-zero` does/);
+
+    // Unflipped, the checks the fault must break pass where the fake answers them: surprises,
+    // expected beside observed.
+    const plain = JSON.parse(runLabs(["verify", LAB, "--json"], fake.env).stdout);
+    expect(validate(plain), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const spared = mustFail.filter(
+      (id) => plain.verdicts.find((v: { id: string }) => v.id === id)?.verdict === "pass",
+    );
+    expect(spared.length).toBeGreaterThan(0);
+    for (const id of spared) {
+      expect(plain.fault.surprises).toContainEqual(
+        expect.objectContaining({ id, expected: "fails", verdict: "pass" }),
+      );
+      expect(plain.fault.checks.find((c: Compared) => c.id === id)).toMatchObject({
+        expected: "fails",
+        observed: "pass",
+        matches: false,
+      });
+    }
+
+    // A mystery keeps its secret in JSON too: no id, no signature.
+    expect(runLabs(["fix", LAB], fake.env).code).toBe(0);
+    expect(runLabs(["break", LAB, "--mystery"], fake.env).code).toBe(0);
+    const mystery = JSON.parse(runLabs(["verify", LAB, "--json"], fake.env).stdout);
+    expect(validate(mystery), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(mystery.fault.mystery).toBe(true);
+    expect(mystery.fault.fault).toBeUndefined();
+    expect(mystery.fault.checks).toBeUndefined();
+    expect(runLabs(["fix", LAB], fake.env).code).toBe(0);
   });
 
   it("from the command line: faults, break, status, fix — with exit codes and one-line errors", () => {
