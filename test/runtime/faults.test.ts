@@ -4,6 +4,7 @@
  * after a failed or interrupted `break`), `fix` twice, mystery faults, `labs status` and `labs
  * verify` on a broken lab. No cluster runs here: these are the orchestration, not the effect.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -453,5 +454,80 @@ describe("labs status and labs verify on a broken lab", { timeout: 180_000 }, ()
     expect(mystery.stderr).toBe("");
     const reveal = runLabs(["fix", LAB, "--reveal"], fake.env);
     expect(reveal.stdout).toMatch(/is fixed: `[a-z-]+`/);
+  });
+});
+
+describe("labs up on a broken lab", { timeout: 180_000 }, () => {
+  it("refuses to converge over the fault, names it and `labs fix`, and changes nothing; --recreate starts afresh", () => {
+    const fake = fakeToolchain();
+    fakes.push(fake);
+    expect(runLabs(["up", LAB, "--no-verify"], fake.env).code).toBe(0);
+    writeFileSync(
+      join(fake.world, "jsonpath-output.json"),
+      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
+    );
+    writeFileSync(
+      join(fake.world, "exec-output.json"),
+      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
+    );
+    expect(runLabs(["break", LAB, "stray-default-deny"], fake.env).code).toBe(0);
+    const applied = fake.cluster(CLUSTER)!.applied.length;
+    fake.clearLog();
+
+    const refused = runLabs(["up", LAB, "--no-verify"], fake.env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /labs: error: labs up kindnet-iptables: it is broken on purpose by `stray-default-deny` \(.+\) since /,
+    );
+    expect(refused.stderr).toMatch(/run `labs fix kindnet-iptables` first, then `labs up kindnet-iptables`/);
+    expect(refused.stderr).toMatch(/--recreate/);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    // Nothing reached the cluster: no apply, no delete, no create; the fault is still recorded.
+    expect(fake.lines("kubectl")).toEqual([]);
+    expect(
+      fake.lines("kind").filter((l) => !l.startsWith("kind get") && !l.startsWith("kind version")),
+    ).toEqual([]);
+    expect(fake.cluster(CLUSTER)!.applied.length).toBe(applied);
+    expect(readFaultState(state(fake))?.id).toBe("stray-default-deny");
+
+    // After fix, up converges as before.
+    expect(runLabs(["fix", LAB], fake.env).code).toBe(0);
+    const again = runLabs(["up", LAB, "--no-verify"], fake.env);
+    expect(again.code, again.stderr).toBe(0);
+
+    // A mystery stays one in the refusal.
+    expect(runLabs(["break", LAB, "--mystery"], fake.env).code).toBe(0);
+    const mystery = runLabs(["up", LAB, "--no-verify"], fake.env);
+    expect(mystery.code).toBe(2);
+    expect(mystery.stderr).toMatch(/broken on purpose by a mystery fault/);
+    const hidden = readFaultState(state(fake))!;
+    expect(mystery.stderr).not.toContain(hidden.id);
+
+    // --recreate: a new cluster, without the fault; the lab is no longer broken.
+    fake.clearLog();
+    const recreated = runLabs(["up", LAB, "--no-verify", "--recreate"], fake.env);
+    expect(recreated.code, recreated.stderr).toBe(0);
+    expect(fake.lines("kind").some((l) => l.startsWith("kind delete cluster"))).toBe(true);
+    expect(runLabs(["status"], fake.env).stdout).not.toMatch(/BROKEN/);
+    expect(readFaultState(state(fake))).toBeUndefined();
+  });
+
+  it("goes on when the broken cluster is gone (deleted with kind itself): the fault went with it", () => {
+    const fake = fakeToolchain();
+    fakes.push(fake);
+    expect(runLabs(["up", LAB, "--no-verify"], fake.env).code).toBe(0);
+    writeFileSync(
+      join(fake.world, "jsonpath-output.json"),
+      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
+    );
+    expect(runLabs(["break", LAB, "coredns-scaled-to-zero"], fake.env).code).toBe(0);
+    const deleted = spawnSync(join(fake.bin, "kind"), ["delete", "cluster", "--name", CLUSTER], {
+      env: fake.env,
+      encoding: "utf8",
+    });
+    expect(deleted.status, deleted.stderr).toBe(0);
+    const up = runLabs(["up", LAB, "--no-verify"], fake.env);
+    expect(up.code, up.stderr).toBe(0);
+    expect(readFaultState(state(fake))).toBeUndefined();
   });
 });
