@@ -9,6 +9,7 @@ import type { FaultLayer } from "../../lib/components/fault.ts";
 import { type LabFault, type LabFaultList, labFaults } from "../../lib/faults/catalogue.ts";
 import { checkPaths, pathContext } from "../../lib/faults/paths.ts";
 import { renderFaultsConsole } from "../../lib/faults/render.ts";
+import { defaultKubeconfig, labKubectl } from "../../lib/guide/kubectl.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
 import type { Layer, ProbesPlan } from "../../lib/probes/check.ts";
 import { upstreamReader } from "../probes/support.ts";
@@ -65,9 +66,11 @@ describe("labs faults", () => {
         "stray-default-deny",
       ]),
     );
-    const text = renderFaultsConsole(list);
+    const text = renderFaultsConsole(list, labKubectl(defaultKubeconfig("kindnet-iptables")));
     expect(text).toMatch(/^kindnet-iptables: \d+ faults over 5 layers/);
-    expect(renderFaultsConsole(lab("flannel-iptables").list)).toContain("Not in this lab");
+    expect(
+      renderFaultsConsole(lab("flannel-iptables").list, labKubectl(defaultKubeconfig("flannel-iptables"))),
+    ).toContain("Not in this lab");
   });
 
   it("differs by dataplane: Flannel has its overlay fault, cilium-kpr has no kube-proxy fault", () => {
