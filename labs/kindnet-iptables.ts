@@ -1,4 +1,4 @@
-import { defineLab } from "../lib/model/lab-spec.ts";
+import { defineLab } from "../lib/model/define-lab.ts";
 
 export default defineLab({
   name: "kindnet-iptables",

@@ -16,8 +16,33 @@ const EXIT_CODES = `Exit codes:
   ${EXIT.environment}    environment: missing tool, unwritable directory, download failed
   ${EXIT.interrupted}  interrupted`;
 
+/**
+ * yargs reads a lone `-` as a positional, so `--plan -` (stdin, as the prober's own help says)
+ * became "Unknown argument: -". Flags that take a file or `-` get it joined: `--plan=-`.
+ */
+const STDIN_FLAGS = new Set(["--plan"]);
+export function joinStdinFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    const prev = out[out.length - 1];
+    if (arg === "-" && prev !== undefined && STDIN_FLAGS.has(prev)) out[out.length - 1] = `${prev}=-`;
+    else out.push(arg);
+  }
+  return out;
+}
+
+/** yargs' own complaints (unknown flag, missing argument, bad choice) as a LabError naming the help. */
+function usageError(message: string | undefined, argv: readonly string[]): LabError {
+  const command = commands.find((c) => c.command.split(" ")[0] === argv[0]);
+  // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): one line each.
+  let text = (message ?? "bad arguments").replace(/\s*\n\s*/g, " ");
+  // recommendCommands says only "Did you mean list?": name what was not understood.
+  if (!command && argv[0] && /^Did you mean/.test(text)) text = `unknown command "${argv[0]}": ${text}`;
+  return new LabError(text, command ? `see \`labs ${argv[0]} --help\`` : "see `labs --help`");
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  let code: number = EXIT.ok;
+  argv = joinStdinFlags(argv);
   let cli = yargs(argv)
     .scriptName("labs")
     .usage("labs <command> [options]\n\nDeclarative Kubernetes networking labs on kind, proven by probes.")
@@ -25,25 +50,32 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .strict()
     .recommendCommands()
     .demandCommand(1, "name a command; `labs --help` lists them");
-  for (const c of commands) {
-    cli = cli.command(c.command, c.describe, c.builder, async (args) => {
-      code = await c.run(args, io);
-    });
-  }
+  // Commands are registered without yargs handlers and run below, once yargs has parsed and
+  // validated the arguments: a yargs handler makes it render and cache that command's help text
+  // on every run, which cost ~20 ms of each start.
+  for (const c of commands) cli = cli.command(c.command, c.describe, c.builder);
   cli = cli
-    .completion("completion", "Print a shell completion script (bash/zsh): labs completion >> ~/.bashrc")
+    // yargs answers --get-yargs-completions for the script `labs completion` prints; its own
+    // script command stays hidden because it printed the script even for `completion --help`.
+    .completion("yargs-completion-script", false)
     .epilogue(
       `${EXIT_CODES}\n\nEnvironment: NO_COLOR disables colour; LABS_DIR points at another catalogue; LABS_DEBUG=1 shows stack traces.`,
     )
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new LabError(msg ?? "bad arguments", "see `labs --help`");
+      if (err instanceof LabError) throw err;
+      // yargs' YError carries its message only (a coerce or check failure, an unknown argument).
+      if (!err || err.name === "YError") throw usageError(msg ?? err?.message, argv);
+      throw err;
     });
   try {
-    await cli.parseAsync();
+    const args = await cli.parseAsync();
+    // --help, --version and completions are answered by yargs itself.
+    if (args.help || args.version || args["get-yargs-completions"]) return EXIT.ok;
+    const command = commands.find((c) => c.command.split(" ")[0] === String(args._[0]));
+    return command ? await command.run(args, io) : EXIT.ok;
   } catch (e) {
     return reportError(e, io);
   }
-  return code;
 }

@@ -12,6 +12,11 @@ export const processIo: Io = {
   err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
 };
 
+/** A LabError said about one lab of several: the lab's name in front, once. */
+export function forLab(lab: string, e: LabError): LabError {
+  return e.message.startsWith(`${lab}: `) ? e : new LabError(`${lab}: ${e.message}`, e.fix, e.exitCode);
+}
+
 /** Turns any error into lines for the user and an exit code; stack traces only with LABS_DEBUG. */
 export function reportError(e: unknown, io: Io): number {
   if (e instanceof LabError) {

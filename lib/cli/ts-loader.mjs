@@ -1,71 +1,14 @@
-// Module hooks that let the `labs` executable import TypeScript (lib/ and the lab files).
-// Transforms are cached on disk by content hash, so a warm start never loads esbuild:
-// this keeps `labs list` and `labs --help` fast (see `npm run bench`).
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Module hooks that let the `labs` executable import TypeScript (lib/ and the lab files) when it
+// runs from the sources instead of the compiled bundle (see cli-bundle.mjs), and for lab files
+// that need ES module semantics (a top-level await). Transforms are cached (ts-transform.mjs).
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-
-const LOADER_VERSION = "1";
-let cacheDir;
-let esbuild;
-
-function cacheDirectory() {
-  if (cacheDir) return cacheDir;
-  const candidates = [
-    process.env.LABS_TS_CACHE,
-    fileURLToPath(new URL("../../node_modules/.cache/labs-ts/", import.meta.url)),
-    join(tmpdir(), `labs-ts-${process.getuid?.() ?? "user"}`),
-  ].filter(Boolean);
-  for (const dir of candidates) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      cacheDir = dir;
-      return dir;
-    } catch {
-      // not writable: try the next place
-    }
-  }
-  return undefined;
-}
-
-async function transform(source, file) {
-  esbuild ??= await import("esbuild");
-  const result = await esbuild.transform(source, {
-    loader: "ts",
-    format: "esm",
-    target: "node20",
-    sourcemap: "inline",
-    sourcefile: file,
-  });
-  return result.code;
-}
+import { transformFile } from "./ts-transform.mjs";
 
 export async function load(url, context, nextLoad) {
   if (!url.startsWith("file:") || !(url.endsWith(".ts") || url.endsWith(".mts")))
     return nextLoad(url, context);
   const file = fileURLToPath(url);
-  const source = readFileSync(file, "utf8");
-  const key = createHash("sha256").update(`${LOADER_VERSION}\0${file}\0${source}`).digest("hex");
-  const dir = cacheDirectory();
-  const cached = dir && join(dir, `${key}.mjs`);
-  if (cached) {
-    try {
-      return { format: "module", source: readFileSync(cached, "utf8"), shortCircuit: true };
-    } catch {
-      // not cached yet
-    }
-  }
-  const code = await transform(source, file);
-  if (cached) {
-    const tmp = `${cached}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, code);
-      renameSync(tmp, cached);
-    } catch {
-      // a read-only cache only costs speed
-    }
-  }
+  const code = await transformFile(file, readFileSync(file, "utf8"), "esm");
   return { format: "module", source: code, shortCircuit: true };
 }

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { CLUSTER_PREFIX } from "../model/defaults.ts";
 import { LabError } from "../model/errors.ts";
 import { error, type Finding, formatFinding } from "../model/findings.ts";
+import { flattenIssues, issueText, REPORT_INPUT } from "../model/issue-text.ts";
 import { type KubeVersion, parseNodeImageVersion } from "../model/kubernetes-version.ts";
 import type { ComponentRef, LabSpec } from "../model/lab-spec.ts";
 import { didYouMean } from "../model/suggest.ts";
@@ -27,6 +28,7 @@ import type {
   LabView,
   SideContainer,
 } from "./component.ts";
+import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
 import { labRules } from "./rules.ts";
 
@@ -93,7 +95,7 @@ function refsOf(spec: LabSpec): { kind: ComponentKind; ref: ComponentRef; path: 
 }
 
 function optionFindings(issues: z.core.$ZodIssue[], base: string, component: Component<unknown>): Finding[] {
-  return issues.map((i) => {
+  return flattenIssues(issues).map((i) => {
     const path = [base, ...i.path.map(String)].join(".");
     if (i.code === "unrecognized_keys") {
       const known = Object.keys((component.options as unknown as z.ZodObject).shape ?? {});
@@ -103,7 +105,7 @@ function optionFindings(issues: z.core.$ZodIssue[], base: string, component: Com
         known.length ? `known options: ${known.join(", ")}` : `${component.name} takes no options`,
       );
     }
-    return error(path, i.message);
+    return error(path, issueText(i));
   });
 }
 
@@ -139,7 +141,7 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
       if (seenApps.has(ref.name)) findings.push(error(path, `app "${ref.name}" is listed twice`));
       seenApps.add(ref.name);
     }
-    const parsed = component.options.safeParse(ref.options);
+    const parsed = component.options.safeParse(ref.options, REPORT_INPUT);
     if (!parsed.success) {
       findings.push(...optionFindings(parsed.error.issues, `${path}.options`, component));
       continue;
@@ -179,7 +181,7 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
     Object.entries(claims).map(([k, v]) => [k, v.value]),
   ) as unknown as Capabilities;
   const lab: ResolvedLab = { ...base, capabilities, claims, components: selected, findings: [] };
-  findings.push(...labRules(lab));
+  findings.push(...labRules(lab), ...hostPortClashes(lab, selected));
   for (const s of selected) findings.push(...(s.component.rules?.(s.options, lab) ?? []));
   findings.push(...compatibilityFindings(productSources(lab)));
   lab.findings = findings.filter((f) => f.level === "warning");

@@ -18,7 +18,7 @@ import { checkLabSpec, type LabInput, labSpecSchema } from "../model/lab-spec.ts
 import { didYouMean } from "../model/suggest.ts";
 
 export const LAB_TEMPLATE = fileURLToPath(new URL("../../templates/lab.ts.tmpl", import.meta.url));
-const LAB_SPEC_MODULE = fileURLToPath(new URL("../model/lab-spec.ts", import.meta.url));
+const DEFINE_LAB_MODULE = fileURLToPath(new URL("../model/define-lab.ts", import.meta.url));
 
 export interface NewLabRequest {
   name: string;
@@ -208,7 +208,7 @@ export function fillTemplate(template: string, values: Record<string, unknown>):
   });
 }
 
-/** The lab file's text; `importPath` points at lib/model/lab-spec.ts from the file's folder. */
+/** The lab file's text; `importPath` points at lib/model/define-lab.ts from the file's folder. */
 export function renderLabFile(
   input: LabInput,
   importPath: string,
@@ -235,7 +235,7 @@ export function renderLabFile(
 }
 
 export function importPathFrom(dir: string): string {
-  const rel = relative(dir, LAB_SPEC_MODULE).split(sep).join("/");
+  const rel = relative(dir, DEFINE_LAB_MODULE).split(sep).join("/");
   return rel.startsWith(".") ? rel : `./${rel}`;
 }
 

@@ -1,4 +1,7 @@
-import { z } from "zod";
+// zod/mini, not the full zod: `labs list` validates every lab on each start, and the full
+// library costs ~25 ms to load where mini costs a few (the components' options use the full one;
+// both share zod's core, so issues read the same).
+import * as z from "zod/mini";
 import {
   DEFAULT_HOST_PORTS,
   DEFAULT_LISTEN_ADDRESS,
@@ -6,7 +9,15 @@ import {
   KIND_DEFAULT_SUBNETS,
 } from "./defaults.ts";
 import { LabError } from "./errors.ts";
-import { type Finding, formatFinding } from "./findings.ts";
+import { error, type Finding, formatFinding } from "./findings.ts";
+import {
+  describeValue,
+  flattenIssues,
+  issueText,
+  knownKeysAt,
+  pathText,
+  REPORT_INPUT,
+} from "./issue-text.ts";
 import { checkNetwork } from "./network-rules.ts";
 
 /**
@@ -18,105 +29,103 @@ const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A component chosen by name, with its options (checked later against the component's own schema). */
 const componentRef = z.union([
-  z
-    .string()
-    .min(1)
-    .transform((name) => ({ name, options: {} as Record<string, unknown> })),
+  z.pipe(
+    z.string().check(z.minLength(1)),
+    z.transform((name: string) => ({ name, options: {} as Record<string, unknown> })),
+  ),
   z.strictObject({
-    name: z.string().min(1, "name the component"),
-    options: z.record(z.string(), z.unknown()).default({}),
+    name: z.string().check(z.minLength(1, "name the component")),
+    options: z._default(z.record(z.string(), z.unknown()), {}),
   }),
 ]);
 
 const count = (what: string, min: number) =>
   z
-    .number({ error: `${what} must be a whole number` })
-    .int(`${what} must be a whole number`)
-    .min(min, min === 0 ? `${what} cannot be negative` : `${what} must be at least ${min}`)
-    .max(9, `${what} above 9 will not fit on a laptop`);
+    .int({ error: `${what} must be a whole number` })
+    .check(
+      z.minimum(min, min === 0 ? `${what} cannot be negative` : `${what} must be at least ${min}`),
+      z.maximum(9, `${what} above 9 will not fit on a laptop`),
+    );
 
 const hostPort = (what: string) =>
   z
-    .number({ error: `${what} must be a port number` })
-    .int(`${what} must be a whole number`)
-    .min(1, `${what} must be between 1 and 65535`)
-    .max(65535, `${what} must be between 1 and 65535`);
+    .int({ error: `${what} must be a port number (a whole number from 1 to 65535)` })
+    .check(
+      z.minimum(1, `${what} must be between 1 and 65535`),
+      z.maximum(65535, `${what} must be between 1 and 65535`),
+    );
 
 /**
  * Where the host reaches the lab through Docker port mappings on a node. They bind to
- * `listenAddress` and must differ from each other: two mappings of one host port fail `kind create`.
+ * `listenAddress`; two mappings of one host port fail `kind create`, so the ports a lab's
+ * components really map are checked against each other when the lab is resolved
+ * (lib/components/host-port-clashes.ts): a port no component maps cannot clash.
  */
-const hostPortsSchema = z
-  .strictObject({
-    /** ingress-nginx's hostPort 80 on the ingress node. */
-    ingressHttp: hostPort("ingressHttp").default(DEFAULT_HOST_PORTS.ingressHttp),
-    /** ingress-nginx's hostPort 443 on the ingress node. */
-    ingressHttps: hostPort("ingressHttps").default(DEFAULT_HOST_PORTS.ingressHttps),
-    /** echo's fixed HTTP nodePort. */
-    nodePort: hostPort("nodePort").default(DEFAULT_HOST_PORTS.nodePort),
-    /** The Gateway's HTTP listener, where the implementation exposes it as a NodePort (Envoy Gateway). */
-    gatewayHttp: hostPort("gatewayHttp").default(DEFAULT_HOST_PORTS.gatewayHttp),
-  })
-  .superRefine((ports, ctx) => {
-    const seen = new Map<number, string>();
-    for (const [name, port] of Object.entries(ports)) {
-      const other = seen.get(port);
-      if (other) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: `host port ${port} is already used by hostPorts.${other}: each mapping needs its own port`,
-        });
-      }
-      seen.set(port, name);
-    }
-  });
+const hostPortsSchema = z.strictObject({
+  /** ingress-nginx's hostPort 80 on the ingress node. */
+  ingressHttp: z._default(hostPort("ingressHttp"), DEFAULT_HOST_PORTS.ingressHttp),
+  /** ingress-nginx's hostPort 443 on the ingress node. */
+  ingressHttps: z._default(hostPort("ingressHttps"), DEFAULT_HOST_PORTS.ingressHttps),
+  /** echo's fixed HTTP nodePort. */
+  nodePort: z._default(hostPort("nodePort"), DEFAULT_HOST_PORTS.nodePort),
+  /** The Gateway's HTTP listener, where the implementation exposes it as a NodePort (Envoy Gateway). */
+  gatewayHttp: z._default(hostPort("gatewayHttp"), DEFAULT_HOST_PORTS.gatewayHttp),
+});
 
 export const labSpecSchema = z.strictObject({
   name: z
     .string()
-    .max(40, "name is longer than 40 characters (kind node names must stay under 63)")
-    .regex(
-      NAME,
-      "name must be lowercase letters, digits and '-', starting and ending with a letter or digit",
+    .check(
+      z.maxLength(40, "name is longer than 40 characters (kind node names must stay under 63)"),
+      z.regex(
+        NAME,
+        "name must be lowercase letters, digits and '-', starting and ending with a letter or digit",
+      ),
     ),
-  description: z.string().min(1, "describe what the lab shows in a sentence"),
-  nodes: z
-    .strictObject({
-      controlPlanes: count("controlPlanes", 1).default(1),
-      workers: count("workers", 0).default(2),
-    })
-    .default({ controlPlanes: 1, workers: 2 }),
-  nodeImage: z
-    .string()
-    .regex(
-      /^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$/,
-      "nodeImage must be pinned by tag and digest (image:tag@sha256:…)",
-    )
-    .default(DEFAULT_NODE_IMAGE),
-  ipFamily: z.enum(["ipv4", "ipv6", "dual"]).default("ipv4"),
-  podSubnet: z.string().optional(),
-  serviceSubnet: z.string().optional(),
-  cni: componentRef.default({ name: "kindnet", options: {} }),
-  kubeProxyMode: z.string().default("iptables"),
-  northSouth: z
-    .strictObject({
-      ingress: componentRef.optional(),
-      gateway: componentRef.optional(),
-    })
-    .default({}),
-  loadBalancer: componentRef.optional(),
-  apps: z.array(componentRef).default([{ name: "echo", options: {} }]),
-  probes: z
-    .strictObject({
-      include: z.array(z.string()).optional(),
-      exclude: z.array(z.string()).default([]),
-    })
-    .default({ exclude: [] }),
+  description: z.string().check(z.minLength(1, "describe what the lab shows in a sentence")),
+  nodes: z._default(
+    z.strictObject({
+      controlPlanes: z._default(count("controlPlanes", 1), 1),
+      workers: z._default(count("workers", 0), 2),
+    }),
+    { controlPlanes: 1, workers: 2 },
+  ),
+  nodeImage: z._default(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$/,
+          "nodeImage must be pinned by tag and digest (image:tag@sha256:…)",
+        ),
+      ),
+    DEFAULT_NODE_IMAGE,
+  ),
+  ipFamily: z._default(z.enum(["ipv4", "ipv6", "dual"]), "ipv4"),
+  podSubnet: z.optional(z.string()),
+  serviceSubnet: z.optional(z.string()),
+  cni: z._default(componentRef, { name: "kindnet", options: {} }),
+  kubeProxyMode: z._default(z.string(), "iptables"),
+  northSouth: z._default(
+    z.strictObject({
+      ingress: z.optional(componentRef),
+      gateway: z.optional(componentRef),
+    }),
+    {},
+  ),
+  loadBalancer: z.optional(componentRef),
+  apps: z._default(z.array(componentRef), [{ name: "echo", options: {} }]),
+  probes: z._default(
+    z.strictObject({
+      include: z.optional(z.array(z.string())),
+      exclude: z._default(z.array(z.string()), []),
+    }),
+    { exclude: [] },
+  ),
   /** Address host ports bind to. kind binds 0.0.0.0; labs keeps labs off the LAN unless asked. */
-  listenAddress: z.string().default(DEFAULT_LISTEN_ADDRESS),
+  listenAddress: z._default(z.string(), DEFAULT_LISTEN_ADDRESS),
   /** Host ports the lab maps into the cluster (only those its components use are mapped). */
-  hostPorts: hostPortsSchema.default(DEFAULT_HOST_PORTS),
+  hostPorts: z._default(hostPortsSchema, DEFAULT_HOST_PORTS),
 });
 
 /** What a lab file writes (defaults optional). */
@@ -129,29 +138,31 @@ export interface LabSpec extends Omit<z.output<typeof labSpecSchema>, "podSubnet
   serviceSubnet: string;
 }
 
-/** Typed identity for lab files: `export default defineLab({ … })`. */
-export function defineLab(input: LabInput): LabInput {
-  return input;
-}
-
-function pathOf(path: readonly PropertyKey[]): string {
-  return path
-    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
-    .join(".")
-    .replace(/\.\[/g, "[");
-}
+/** Typed identity for lab files; lab files import it from define-lab.ts, which loads nothing else. */
+export { defineLab } from "./define-lab.ts";
 
 /** Validates a lab without throwing: the spec when valid, and every finding. */
 export function checkLabSpec(input: unknown): { spec?: LabSpec; findings: Finding[] } {
-  const parsed = labSpecSchema.safeParse(input);
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return {
+      findings: [
+        error(
+          "",
+          `a lab must be an object, got ${describeValue(input)}`,
+          "export default defineLab({ name, description, … })",
+        ),
+      ],
+    };
+  }
+  const parsed = labSpecSchema.safeParse(input, REPORT_INPUT);
   if (!parsed.success) {
-    const findings = parsed.error.issues.map((i): Finding => {
-      let message = i.message;
-      if (i.code === "unrecognized_keys")
-        message = `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}`;
-      if (i.code === "invalid_type" && i.input === undefined) message = "is required";
-      return { level: "error", path: pathOf(i.path), message };
-    });
+    const findings = flattenIssues(parsed.error.issues).map(
+      (i): Finding => ({
+        level: "error",
+        path: pathText(i.path),
+        message: issueText(i, i.code === "unrecognized_keys" ? knownKeysAt(labSpecSchema, i.path) : []),
+      }),
+    );
     return { findings };
   }
   const raw = parsed.data;
@@ -165,14 +176,21 @@ export function checkLabSpec(input: unknown): { spec?: LabSpec; findings: Findin
   return findings.some((f) => f.level === "error") ? { findings } : { spec, findings };
 }
 
+/** The lab's name for messages: its own when it has a readable one, else where it came from. */
+function nameForMessages(input: unknown, source?: string): string | undefined {
+  try {
+    const name = typeof input === "object" && input ? (input as { name?: unknown }).name : undefined;
+    return typeof name === "string" && name.length <= 80 ? name : source;
+  } catch {
+    return source;
+  }
+}
+
 /** Parses a lab or throws a LabError listing every bad field. */
 export function parseLabSpec(input: unknown, source?: string): LabSpec {
   const { spec, findings } = checkLabSpec(input);
   if (spec) return spec;
-  const name =
-    typeof input === "object" && input && "name" in input
-      ? String((input as { name: unknown }).name)
-      : source;
+  const name = nameForMessages(input, source);
   const lines = findings.filter((f) => f.level === "error").map((f) => formatFinding(f, name));
   throw new LabError(lines.join("\n"));
 }

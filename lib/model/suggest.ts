@@ -14,6 +14,13 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** A slip rather than another word: one edit in four letters, or a difference of case only. */
+export function isNearMiss(name: string, known: string): boolean {
+  const a = name.toLowerCase();
+  const b = known.toLowerCase();
+  return a === b || distance(a, b) <= Math.max(1, Math.floor(b.length / 4));
+}
+
 /** Up to three known names closest to `name`, nearest first (substring matches count as close). */
 export function closest(name: string, known: readonly string[], max = 3): string[] {
   return known

@@ -5,8 +5,10 @@
  * charts are rendered from this file alone.
  */
 import { EXIT, LabError } from "../model/errors.ts";
+import { PROBE_REPORT_SCHEMA } from "../probes/outputs/json.ts";
 import type { ProbeReport } from "../probes/report.ts";
 import type { LabLock } from "../synth/lock.ts";
+import { firstShapeProblem } from "./shape-check.ts";
 
 export const RUN_KIND = "labs-run";
 /** Bumped when a field changes meaning or disappears; new optional fields keep the version. */
@@ -125,6 +127,20 @@ export function parseRunResults(text: string, file: string): RunResults {
     throw new LabError(
       `${file} has run format version ${value.version}; this labs reads version ${RUN_VERSION}`,
       "use the labs version that wrote it",
+    );
+  // Every field the reports read, checked here: a hand-edited or truncated file fails naming the
+  // field, not deep inside a renderer.
+  const problem =
+    firstShapeProblem(value, RUN_RESULTS_SCHEMA) ??
+    value.labs
+      .map((l, i) =>
+        l.probes ? firstShapeProblem(l.probes, PROBE_REPORT_SCHEMA, `labs[${i}].probes`) : undefined,
+      )
+      .find(Boolean);
+  if (problem)
+    throw new LabError(
+      `${file} is not a valid labs run: ${problem.path}: ${problem.message}`,
+      "regenerate it with `labs compare`, or restore the file as labs wrote it",
     );
   return value;
 }

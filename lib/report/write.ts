@@ -1,6 +1,8 @@
 /** Writes a run folder: results.json plus the reports rendered from it. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { makeDir } from "../files/make-dir.ts";
+import { writeError } from "../files/output.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { renderRunHtml } from "./html.ts";
 import { renderRunJunit } from "./junit.ts";
@@ -20,7 +22,7 @@ export function renderRunFiles(run: RunResults): Record<(typeof RUN_FILES)[numbe
 
 export function writeRunDir(run: RunResults, dir: string): string[] {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
   } catch (e) {
     throw new LabError(
       `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
@@ -30,7 +32,11 @@ export function writeRunDir(run: RunResults, dir: string): string[] {
   }
   return Object.entries(renderRunFiles(run)).map(([name, text]) => {
     const file = join(dir, name);
-    writeFileSync(file, text);
+    try {
+      writeFileSync(file, text);
+    } catch (e) {
+      throw writeError(file, e);
+    }
     return file;
   });
 }

@@ -9,10 +9,11 @@
  * probe at one request count and concurrency; pod-to-pod TCP throughput on one node and across
  * nodes with iperf3; the dataplane's size on the first node.
  */
-import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, writeFileSync } from "node:fs";
 import { freemem } from "node:os";
 import { join } from "node:path";
 import { resolveLab, sideContainersOf } from "../components/resolve.ts";
+import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { ProbesPlan } from "../probes/check.ts";
@@ -33,7 +34,7 @@ import {
 } from "../report/run-results.ts";
 import { writeRunDir } from "../report/write.ts";
 import { commandLogger } from "./command-log.ts";
-import { dockerExec, probeDocker } from "./docker.ts";
+import { dockerExec, probeDocker, requireDocker } from "./docker.ts";
 import { down } from "./down.ts";
 import { kindVersion } from "./kind.ts";
 import { Kubectl, kubectlVersion } from "./kubectl.ts";
@@ -344,7 +345,7 @@ async function runOne(spec: LabSpec, o: CompareOptions, host: LabRun["host"]): P
   }
   const run = collectLabRun(state.dir, host, spec.name);
   const logs = join(o.out, "logs", spec.name);
-  mkdirSync(logs, { recursive: true });
+  makeDir(logs);
   for (const part of [
     "logs",
     "timings.json",
@@ -382,6 +383,9 @@ export function hostGroups(specs: readonly LabSpec[]): number[][] {
 
 export async function compareLabs(o: CompareOptions): Promise<{ results: RunResults; files: string[] }> {
   if (!o.specs.length) throw new LabError("no labs to compare", "name labs, or pass --all", EXIT.usage);
+  // Without Docker every lab would "fail" one after another: that is the environment, say so
+  // once, before anything runs (exit 3, not 1).
+  await requireDocker(new Toolchain({ env: o.env ?? process.env, signal: o.signal }));
   const { parallel, note } = parallelism(o.parallel ?? 1, o.specs, o.freeMemoryBytes ?? freemem());
   if (note) o.onLine?.(note);
   const host = hostFingerprint(await hostToolVersions(o.env));

@@ -4,9 +4,12 @@
  * only when the gates of the one before hold. Apply is retried briefly on the errors that mean
  * "not yet" (a CRD just created, a webhook whose pod is still starting), never on others.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Gate } from "../components/component.ts";
 import { EXIT, LabError } from "../model/errors.ts";
+import { parseYamlDocuments } from "../model/yaml.ts";
+import { describe, type K8sObject } from "../validate/object-ref.ts";
 import { GateFailed, gateLabel, runGate, sleep } from "./gates.ts";
 import type { Kubectl } from "./kubectl.ts";
 import { lastLines } from "./process.ts";
@@ -27,13 +30,69 @@ export interface StageOptions {
   beforeStage?: (stage: StageJson) => Promise<void>;
 }
 
-/** A stage whose apply failed for good. */
+/**
+ * A stage whose apply failed for good: what kubectl said, and which of the stage's objects it did
+ * not apply. kubectl's error often names only the cause (`namespaces "late" not found`, `no
+ * matches for kind "Widget"`), not the object it refused, so the message names those too.
+ */
 export class ApplyFailed extends LabError {
   constructor(
     readonly stage: string,
-    detail: string,
+    /** kubectl's own words (its last lines). */
+    readonly detail: string,
+    /** The stage's objects kubectl did not report as applied, e.g. `ConfigMap late/greeting`; empty when unknown. */
+    readonly notApplied: string[] = [],
+    /** How many objects the stage has (0 when its file could not be read back). */
+    readonly objectCount = 0,
   ) {
-    super(`stage ${stage}: kubectl apply failed: ${detail}`, undefined, EXIT.failed);
+    const n = notApplied.length;
+    const which = !n
+      ? ""
+      : n === objectCount
+        ? ` for ${listObjects(notApplied)}${n > 1 ? ` (none of its ${n} objects applied)` : ""}`
+        : ` for ${listObjects(notApplied)} (${n} of ${objectCount} objects not applied)`;
+    super(`stage ${stage}: kubectl apply failed${which}: ${detail}`, undefined, EXIT.failed);
+  }
+}
+
+/** `A, B, C` or, past `max`, `A, B, C and 7 more`. */
+export function listObjects(names: readonly string[], max = 6): string {
+  const shown = names.slice(0, max).join(", ");
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+/** How kubectl's name printer writes an object: `deployment.apps/echo`, `configmap/greeting`. */
+export function printedName(o: K8sObject): string {
+  const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
+  return `${o.kind.toLowerCase()}${group ? `.${group}` : ""}/${o.metadata?.name ?? ""}`;
+}
+
+/**
+ * The objects kubectl did not apply. Server-side, kubectl prints `<kind>.<group>/<name>
+ * serverside-applied` for each object it applied and goes on past one the API server refuses,
+ * so the objects missing from those lines are the refused ones (or, when kubectl stopped before
+ * the first, all of them). The line has no namespace: an object whose namesake of the same kind
+ * in another namespace was applied counts as applied, so no object is ever named wrongly.
+ */
+export function notAppliedObjects(stdout: string, objects: readonly K8sObject[]): K8sObject[] {
+  const applied = new Set(
+    stdout
+      .split("\n")
+      .map((l) => /^(\S+\/\S+) serverside-applied$/.exec(l.trim())?.[1])
+      .filter((x): x is string => !!x),
+  );
+  return objects.filter((o) => !applied.has(printedName(o)));
+}
+
+/** The stage file's objects missing from kubectl's output, named; empty when the file cannot be read back. */
+function notAppliedIn(file: string, stdout: string): { names: string[]; count: number } {
+  try {
+    const objects = parseYamlDocuments(readFileSync(file, "utf8")).filter(
+      (o): o is K8sObject => typeof o === "object" && o !== null && "kind" in o,
+    );
+    return { names: notAppliedObjects(stdout, objects).map(describe), count: objects.length };
+  } catch {
+    return { names: [], count: 0 };
   }
 }
 
@@ -63,7 +122,10 @@ export async function applyStage(stage: StageJson, opts: StageOptions): Promise<
     const r = await opts.kubectl.apply(file);
     if (r.ok) return;
     const detail = lastLines(r.stderr || r.stdout);
-    if (attempt >= APPLY_ATTEMPTS || !TRANSIENT.test(r.stderr)) throw new ApplyFailed(stage.name, detail);
+    if (attempt >= APPLY_ATTEMPTS || !TRANSIENT.test(r.stderr)) {
+      const { names, count } = notAppliedIn(file, r.stdout);
+      throw new ApplyFailed(stage.name, detail, names, count);
+    }
     opts.progress.note(`stage ${stage.name}: apply attempt ${attempt} failed (${detail}); retrying`, "warn");
     await sleep(opts.applyRetryMs ?? 5_000, opts.signal);
   }

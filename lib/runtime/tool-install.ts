@@ -91,6 +91,8 @@ export interface EnsureToolsOptions {
   download?: Partial<DownloadOptions>;
   /** For tests: the pin to install instead of the host's. */
   pinFor?: (tool: "kind" | "kubectl") => ToolPin;
+  /** `--offline` / `LABS_OFFLINE=1`: never download; a missing tool is an error naming the way out. */
+  offline?: boolean;
 }
 
 /**
@@ -103,6 +105,14 @@ export async function ensureClusterTools(tc: Toolchain, opts: EnsureToolsOptions
     const pin = (opts.pinFor ?? pinForHost)(tool);
     const where = join(tc.cacheDir, "tools");
     const offer = `${tool} is not installed. Install ${tool} ${pin.version} (${pin.platform}, sha256-verified) into ${where}?`;
+    const yourself = `install ${tool} yourself and put it on PATH (or set LABS_${tool.toUpperCase()})`;
+    if (opts.offline) {
+      throw new LabError(
+        `${tool} is not installed, and offline mode (--offline or LABS_OFFLINE=1) forbids downloading it`,
+        `unset LABS_OFFLINE to let \`${opts.command}\` download the pinned ${tool} ${pin.version}, or ${yourself}`,
+        EXIT.environment,
+      );
+    }
     const accepted = opts.yes || (opts.ask ? await opts.ask(offer) : false);
     if (!accepted) {
       throw new LabError(
@@ -111,7 +121,15 @@ export async function ensureClusterTools(tc: Toolchain, opts: EnsureToolsOptions
         EXIT.environment,
       );
     }
-    const record = await installTool(pin, { cacheDir: tc.cacheDir, download: opts.download });
+    let record: InstallRecord;
+    try {
+      record = await installTool(pin, { cacheDir: tc.cacheDir, download: opts.download });
+    } catch (e) {
+      // The download layer's fix names artifact flags (--mirror, --offline) that install does not take.
+      if (e instanceof LabError && e.message.startsWith("download failed"))
+        throw new LabError(e.message, `check the network (or proxy), or ${yourself}`, e.exitCode);
+      throw e;
+    }
     tc.relocate(tool);
     opts.onInstalled?.(record);
   }

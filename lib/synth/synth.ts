@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ApiObject, App } from "cdk8s";
 import type { ArtifactReader, Gate, RenderedChartReader, StageName } from "../components/component.ts";
@@ -14,6 +14,7 @@ import {
   sideContainersOf,
 } from "../components/resolve.ts";
 import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
+import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabInput, LabSpec } from "../model/lab-spec.ts";
 import { stringifyYamlDocuments } from "../model/yaml.ts";
@@ -207,7 +208,7 @@ function describeLab(
 /** Writes a synth output to `dir` (created if needed). Refuses clearly when it cannot write. */
 export function writeSynth(out: SynthOutput, dir: string): string[] {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     const parent = existsSync(dir) ? dir : dirname(dir);
@@ -220,7 +221,15 @@ export function writeSynth(out: SynthOutput, dir: string): string[] {
   const written: string[] = [];
   for (const [name, content] of out.files) {
     const path = join(dir, name);
-    writeFileSync(path, content);
+    try {
+      writeFileSync(path, content);
+    } catch (e) {
+      throw new LabError(
+        `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        "choose a writable directory with --out",
+        EXIT.environment,
+      );
+    }
     written.push(path);
   }
   return written;

@@ -6,9 +6,10 @@
  * reader never sees half a file.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { isSha256Hex, sha256Hex } from "./digest.ts";
 
@@ -66,10 +67,14 @@ export function writeBlob(cacheDir: string, bytes: Uint8Array, expected?: string
 /** Writes a small file (an index entry) atomically; used for pointers that are not blobs. */
 export function atomicWrite(path: string, bytes: Uint8Array | string, cacheDir: string, mode = 0o644): void {
   const tmpDir = join(cacheDir, "tmp");
-  mkdirSync(tmpDir, { recursive: true });
-  mkdirSync(join(path, ".."), { recursive: true });
   const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString("hex")}`);
-  writeFileSync(tmp, bytes, { mode });
+  try {
+    makeDir(tmpDir);
+    makeDir(join(path, ".."));
+    writeFileSync(tmp, bytes, { mode });
+  } catch (err) {
+    throw cacheError(cacheDir, err);
+  }
   try {
     renameSync(tmp, path);
   } catch (err) {
@@ -89,8 +94,9 @@ export function readIfExists(path: string): Buffer | undefined {
 }
 
 function cacheError(path: string, err: unknown): LabError {
+  const code = (err as NodeJS.ErrnoException).code;
   return new LabError(
-    `cannot use the artifact cache at ${path}: ${(err as Error).message}`,
+    `cannot use the artifact cache at ${path}: ${code ?? (err as Error).message}`,
     "make the cache writable or point LABS_CACHE_DIR at another directory",
     EXIT.environment,
   );

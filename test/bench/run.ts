@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: speed targets live here, not in timed tests. Prints each measurement next to
- * its target; it measures, it does not fail the build.
+ * its target; it measures, it does not fail the build. On a machine shared with other work, the
+ * start-up figures measure that work too; `chrt -f 10 npm run bench` (root) runs the benchmark
+ * ahead of it, as an idle machine would.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,16 +22,35 @@ interface Row {
 const LABS_BIN = fileURLToPath(new URL("../../lib/cli/labs.mjs", import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function timeCommand(args: string[], runs = 7): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+interface Timing {
+  median: number;
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+/**
+ * Times a command the way hyperfine does: warm-up runs first (they build the CLI bundle and fill
+ * the transform cache, which a user pays once), then `runs` timed runs; mean ± σ, min and max.
+ */
+function timeCommand(args: string[], runs = 20, warmup = 3): Timing {
+  const run = () => {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, args, { stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } });
     if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < warmup; i++) run();
+  const times = Array.from({ length: runs }, run);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const sd = Math.sqrt(times.reduce((a, b) => a + (b - mean) ** 2, 0) / (times.length - 1));
+  return { median: median(times), mean, sd, min: Math.min(...times), max: Math.max(...times), runs };
 }
+
+const spread = (t: Timing) =>
+  `mean ${t.mean.toFixed(1)} ± ${t.sd.toFixed(1)} ms, min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)}, ${t.runs} runs`;
 
 async function synthRows(): Promise<Row[]> {
   const entries = await loadCatalogue();
@@ -72,21 +93,24 @@ async function synthRows(): Promise<Row[]> {
 
 async function main() {
   const rows: Row[] = [];
+  // Medians are compared; min shows what an idle machine does (on a shared one, load inflates the rest).
   const node = timeCommand(["-e", "0"]);
-  rows.push({ name: "node -e 0 (baseline)", ms: node });
+  rows.push({ name: "node -e 0 (baseline)", ms: node.median, note: spread(node) });
   const list = timeCommand([LABS_BIN, "list"]);
   rows.push({
     name: "labs list (cold start)",
-    ms: list,
-    target: "< baseline + 300 ms",
-    ok: list - node < 300,
+    ms: list.median,
+    target: "< baseline + 150 ms",
+    ok: list.median - node.median < 150,
+    note: `median +${(list.median - node.median).toFixed(1)} ms, min +${(list.min - node.min).toFixed(1)} ms; ${spread(list)}`,
   });
   const help = timeCommand([LABS_BIN, "--help"]);
   rows.push({
     name: "labs --help (cold start)",
-    ms: help,
-    target: "< baseline + 300 ms",
-    ok: help - node < 300,
+    ms: help.median,
+    target: "< baseline + 150 ms",
+    ok: help.median - node.median < 150,
+    note: `median +${(help.median - node.median).toFixed(1)} ms, min +${(help.min - node.min).toFixed(1)} ms; ${spread(help)}`,
   });
   rows.push(...(await synthRows()));
 

@@ -234,7 +234,7 @@ describe("Calico's rules", () => {
 
   it("refuses an unknown dataplane and names the known ones", () => {
     expect(errors("VPP")).toEqual([
-      "cni.options.dataplane: dataplane must be one of Iptables, BPF, Nftables",
+      'cni.options.dataplane: dataplane must be one of Iptables, BPF, Nftables, got the string "VPP"',
     ]);
   });
 

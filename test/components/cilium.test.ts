@@ -183,7 +183,7 @@ describe("Cilium's pinned versions", () => {
 
   it("names the pinned versions when asked for another", () => {
     expect(errors(false, { cni: { name: "cilium", options: { version: "1.18.0" } } })).toEqual([
-      "cni.options.version: version must be one of 1.20.0, 1.19.6",
+      'cni.options.version: version must be one of 1.20.0, 1.19.6, got the string "1.18.0"',
     ]);
   });
 });

@@ -176,7 +176,7 @@ describe("Flannel's descriptor", () => {
 
   it("refuses an unknown backend and names the ones it knows", () => {
     expect(findings({ backend: "udp" })).toEqual([
-      "error cni.options.backend: backend must be one of vxlan, host-gw, wireguard",
+      'error cni.options.backend: backend must be one of vxlan, host-gw, wireguard, got the string "udp"',
     ]);
   });
 

@@ -6,6 +6,7 @@
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { findLabs } from "../../lib/catalogue.ts";
+import { ApplyFailed } from "../../lib/runtime/stages.ts";
 import { BROKEN_LABS, editStage } from "./broken-labs.ts";
 import { LabCluster, LabFailure, type PreparedHarnessLab, prepareHarnessLab } from "./lab-cluster.ts";
 import { harnessOptions, notAtHand, unavailable } from "./suite.ts";
@@ -45,6 +46,14 @@ describe.skipIf(!!unavailable)("deliberately broken labs fail on a real control 
       const failure = error as LabFailure;
       expect(failure.stage).toBe(broken.stage);
       for (const pattern of broken.expect) expect(failure.message).toMatch(pattern);
+      // A refused object is named by the runtime itself, in what `labs up` prints.
+      if (failure.cause instanceof ApplyFailed) {
+        console.log(`  labs up would say: ${failure.cause.message}`);
+        expect(failure.cause.message).toMatch(
+          new RegExp(`^stage ${broken.stage}: kubectl apply failed for `),
+        );
+        expect(failure.cause.message).toMatch(broken.expect[0]!);
+      }
     });
   }
 });

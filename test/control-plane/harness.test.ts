@@ -1,6 +1,6 @@
 /**
  * The control-plane harness's own pieces, without starting anything: the nodes it registers for a
- * kind config, which gates it can decide, how it names the objects kubectl did not apply, kwok's
+ * kind config, which gates it can decide, kwok's
  * stages, and the certificates. Runs in `npm test` everywhere (the suite itself needs the built
  * control plane).
  */
@@ -16,7 +16,6 @@ import { firstServiceIP, strayDialsIn } from "./control-plane.ts";
 import { classifyGate } from "./gate-checks.ts";
 import { kindNodes } from "./kind-nodes.ts";
 import { kwokStages } from "./kwok-stages.ts";
-import { notApplied, printedName } from "./lab-cluster.ts";
 import type { K8sObject } from "./manifests.ts";
 import { makePki } from "./pki.ts";
 
@@ -127,30 +126,6 @@ describe("which gates the control plane can decide", () => {
       expect(check.mode, g.kind).toBe("not-checkable");
       expect(check.mode === "not-checkable" && check.reason.length > 20).toBe(true);
     }
-  });
-});
-
-describe("naming what kubectl did not apply", () => {
-  const cm: K8sObject = {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: "greeting", namespace: "late" },
-  };
-  const ns: K8sObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "late" } };
-  const deploy: K8sObject = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "echo", namespace: "demo" },
-  };
-
-  it("writes names as kubectl's name printer does", () => {
-    expect(printedName(deploy)).toBe("deployment.apps/echo");
-    expect(printedName(cm)).toBe("configmap/greeting");
-  });
-
-  it("finds the objects missing from kubectl's serverside-applied lines", () => {
-    const stdout = "deployment.apps/echo serverside-applied\nnamespace/late serverside-applied\n";
-    expect(notApplied(stdout, [cm, deploy, ns])).toEqual([cm]);
   });
 });
 

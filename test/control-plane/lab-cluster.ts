@@ -12,18 +12,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import type { ArtifactRef } from "../../lib/components/component.ts";
 import type { LabInput, LabSpec } from "../../lib/model/lab-spec.ts";
 import { resolveClusterVariables, writeAppliedStages } from "../../lib/runtime/cluster-variables.ts";
 import { type DownResult, down } from "../../lib/runtime/down.ts";
 import { GateFailed, gateLabel, runGate } from "../../lib/runtime/gates.ts";
 import { Kubectl, type KubeList, type PodJson } from "../../lib/runtime/kubectl.ts";
 import { prepareLab, writePrepared } from "../../lib/runtime/prepare.ts";
-import { lastLines, type RunResult } from "../../lib/runtime/process.ts";
+import { lastLines } from "../../lib/runtime/process.ts";
 import { Progress } from "../../lib/runtime/progress.ts";
-import { ApplyFailed, applyStage, withImplicitGates } from "../../lib/runtime/stages.ts";
+import { ApplyFailed, applyStage, listObjects, withImplicitGates } from "../../lib/runtime/stages.ts";
 import { type LabJson, LabState, type StageJson, writeJsonAtomic } from "../../lib/runtime/state.ts";
 import { labsStatus, type StatusReport } from "../../lib/runtime/status.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
+import { seedArtifactCache } from "../support/envoy-gateway-chart.ts";
 import { conversionWebhooksOf, describeWebhook, webhooksOf } from "./admission.ts";
 import type { Binary } from "./binaries.ts";
 import { ControlPlane } from "./control-plane.ts";
@@ -39,8 +41,10 @@ export class LabFailure extends Error {
     readonly stage: string,
     readonly what: string,
     readonly detail: string,
+    /** The runtime's own error, as `labs up` would report it. */
+    options?: { cause: unknown },
   ) {
-    super(`stage ${stage}: ${what}: ${detail}`);
+    super(`stage ${stage}: ${what}: ${detail}`, options);
   }
 }
 
@@ -51,10 +55,24 @@ export interface GateOutcome {
   result: "passed" | "not-checkable";
 }
 
+/**
+ * An artifact no offline mirror here holds, built by the tests themselves (the Envoy Gateway
+ * chart, assembled from its Go module: test/support/envoy-gateway-chart.ts). It is put into each
+ * lab's cache through the artifact step before the lab's own artifact step runs.
+ */
+export interface SeededArtifact {
+  ref: ArtifactRef;
+  /** A labs mirror folder (index.json) that holds it under the ref's URL. */
+  mirror: string;
+  /** What it is and is not, printed for every lab that uses it. */
+  provenance: string;
+}
+
 export interface HarnessOptions {
   binaries: Record<Binary, string>;
   /** Folder laid out like ../shared/upstream (index.json): the pinned files, offline. */
   mirror?: string;
+  seeded?: SeededArtifact[];
   /** helm, for labs that render a chart. */
   helm?: string;
   /** Notes for the suite's output (what ran, what is not checkable). */
@@ -70,18 +88,22 @@ export interface PreparedHarnessLab {
   env: NodeJS.ProcessEnv;
   state: LabState;
   labJson: LabJson;
+  /** The provenance of every seeded artifact the lab used. */
+  notes: string[];
 }
 
 /** Artifacts (offline, from the mirror) and synth, into a fresh state folder, as `labs up` does. */
 export async function prepareHarnessLab(
   spec: LabSpec | LabInput,
-  opts: Pick<HarnessOptions, "binaries" | "mirror" | "helm">,
+  opts: Pick<HarnessOptions, "binaries" | "mirror" | "helm" | "seeded">,
 ): Promise<PreparedHarnessLab> {
   const root = mkdtempSync(join(tmpdir(), "labs-cp-lab-"));
   const env = harnessEnv(root, opts.binaries);
   const name = (spec as { name: string }).name;
   const state = new LabState(env.LABS_STATE_DIR!, name).ensure();
+  const notes: string[] = [];
   try {
+    for (const seed of opts.seeded ?? []) await seedArtifactCache(env.LABS_CACHE_DIR!, seed);
     const prepared = await prepareLab(spec, {
       cacheDir: env.LABS_CACHE_DIR!,
       offline: true,
@@ -94,11 +116,13 @@ export async function prepareHarnessLab(
       },
     });
     writePrepared(prepared, state.synthDir);
+    for (const seed of opts.seeded ?? [])
+      if (prepared.artifacts.resolved.some((r) => r.id === seed.ref.id)) notes.push(seed.provenance);
   } catch (e) {
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
-  return { name, root, env, state, labJson: state.readLabJson()! };
+  return { name, root, env, state, labJson: state.readLabJson()!, notes };
 }
 
 /** The environment the runtime's toolchain sees: real kubectl, stand-ins for kind and docker. */
@@ -130,22 +154,13 @@ export class LabCluster {
   readonly gates: GateOutcome[] = [];
   readonly notices: string[] = [];
   private objectsByStage = new Map<string, K8sObject[]>();
-  private lastApply: RunResult | undefined;
 
   private constructor(
     readonly lab: PreparedHarnessLab,
     readonly cp: ControlPlane,
     readonly opts: HarnessOptions,
   ) {
-    // The last kubectl apply's output: kubectl names what it applied on stdout, while its errors
-    // (`namespaces "x" not found`) often do not name the object that failed.
-    const tc = new Toolchain({
-      env: lab.env,
-      onCommand: (r) => {
-        if (r.command.includes(" apply ")) this.lastApply = r;
-      },
-    });
-    this.kubectl = new Kubectl(tc, lab.state.kubeconfig);
+    this.kubectl = new Kubectl(new Toolchain({ env: lab.env }), lab.state.kubeconfig);
     this.progress = new Progress((e) => {
       if (e.type === "note") this.log(`  ${e.level === "warn" ? "warning: " : ""}${e.message}`);
     });
@@ -309,7 +324,7 @@ export class LabCluster {
     }
   }
 
-  /** One stage through the runtime's apply; a failure names the stage and the objects kubectl named. */
+  /** One stage through the runtime's apply; a failure names the stage and the objects the runtime says were not applied. */
   async apply(stage: StageJson): Promise<void> {
     try {
       await applyStage(stage, {
@@ -320,11 +335,11 @@ export class LabCluster {
       });
     } catch (e) {
       if (!(e instanceof ApplyFailed)) throw e;
-      const named = notApplied(this.lastApply?.stdout ?? "", this.objects(stage.name));
       throw new LabFailure(
         stage.name,
-        named.length ? namedList(named) : "kubectl apply",
-        e.message.replace(/^stage \S+: /, ""),
+        e.notApplied.length ? `not applied: ${listObjects(e.notApplied)}` : "kubectl apply",
+        e.detail,
+        { cause: e },
       );
     }
   }
@@ -508,31 +523,4 @@ export class LabCluster {
     await this.cp.stop();
     rmSync(this.lab.root, { recursive: true, force: true });
   }
-}
-
-/**
- * The stage's objects kubectl did not report as applied. Server-side, kubectl prints
- * `<kind>.<group>/<name> serverside-applied` for each object it applied (lower case, no group for
- * the core API) and goes on past a failed one, so the objects missing from that list are the ones
- * the API server refused.
- */
-export function notApplied(stdout: string, objects: K8sObject[]): K8sObject[] {
-  const applied = new Set(
-    stdout
-      .split("\n")
-      .map((l) => /^(\S+\/\S+) serverside-applied$/.exec(l.trim())?.[1])
-      .filter((x): x is string => !!x),
-  );
-  return objects.filter((o) => !applied.has(printedName(o)));
-}
-
-function namedList(objects: K8sObject[], max = 6): string {
-  const shown = objects.slice(0, max).map(describeObject).join(", ");
-  return objects.length > max ? `${shown} and ${objects.length - max} more` : shown;
-}
-
-/** How kubectl's name printer writes an object: `deployment.apps/echo`, `configmap/x`. */
-export function printedName(o: K8sObject): string {
-  const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
-  return `${o.kind.toLowerCase()}${group ? `.${group}` : ""}/${o.metadata?.name ?? ""}`;
 }

@@ -1,14 +1,15 @@
 /**
  * What the control-plane suite needs and whether this machine has it: the built binaries
  * (test/control-plane/build.sh), ../shared/upstream as the offline mirror for the catalogue's
- * upstream files, and helm for labs that render a chart. Each missing piece is one line saying
- * what is skipped and why.
+ * upstream files, helm for labs that render a chart, and artifacts the tests build themselves
+ * (the Envoy Gateway chart from its Go module). Each missing piece is one line saying what is
+ * skipped and why.
  */
 
 import { SHARED_UPSTREAM, sharedUpstreamPresent } from "../components/support/upstream.ts";
 import { type HelmBinary, helmBinary } from "../support/helm-binary.ts";
 import { type ControlPlaneBinaries, controlPlaneBinaries } from "./binaries.ts";
-import type { HarnessOptions } from "./lab-cluster.ts";
+import type { HarnessOptions, SeededArtifact } from "./lab-cluster.ts";
 
 export const binaries: ControlPlaneBinaries = controlPlaneBinaries();
 export const unavailable = "unavailable" in binaries ? binaries.unavailable : undefined;
@@ -20,12 +21,13 @@ export function helmPath(): string | undefined {
   return "path" in helm ? helm.path : undefined;
 }
 
-export function harnessOptions(log: (line: string) => void): HarnessOptions {
+export function harnessOptions(log: (line: string) => void, seeded: SeededArtifact[] = []): HarnessOptions {
   if (!("path" in binaries)) throw new Error(unavailable);
   // A user's clone has no ../shared: labs that need no upstream file still run (offline, empty cache).
   return {
     binaries: binaries.path,
     mirror: sharedUpstreamPresent ? SHARED_UPSTREAM : undefined,
+    seeded,
     helm: helmPath(),
     log,
   };

@@ -16,6 +16,9 @@
  *   FAKE_NOT_FOUND=<regex>   kubectl get --ignore-not-found finds no matching object
  *   FAKE_UNREADY=<regex>     pods whose "<ns>/<name>" matches are not ready
  *   FAKE_APPLY_TRANSIENT=N   the first N applies fail with "ensure CRDs are installed first"
+ *   FAKE_APPLY_REFUSE=<regex> apply refuses the objects whose "<Kind> <ns>/<name>" matches, as the
+ *                            API server would: kubectl applies and prints the others, then fails
+ *                            with FAKE_FAIL_MESSAGE (or a NotFound namespace error)
  *   FAKE_PROBE_FAIL=<regex>  prober results whose id matches get the opposite outcome
  *   FAKE_ARCH                docker info Architecture (default x86_64)
  *   FAKE_DOCKER_OS           docker info OperatingSystem (default "Fake Linux"; "Docker Desktop" = a VM)
@@ -492,11 +495,27 @@ async function apply(cluster, a) {
   const docs = file === "-" ? await stdinDocs() : await yamlDocs(file);
   if (!docs.length) die(`error: no objects passed to apply`);
   const key = (o) => `${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+  const named = (o) =>
+    `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
+  const refused = docs.filter((o) => matches(env.FAKE_APPLY_REFUSE, named(o)));
+  const taken = docs.filter((o) => !refused.includes(o));
   const applied = new Map(cluster.applied.map((o) => [key(o), o]));
-  for (const o of docs) applied.set(key(o), o);
+  for (const o of taken) applied.set(key(o), o);
   cluster.applied = [...applied.values()];
   writeCluster(cluster);
-  out(docs.map((o) => `${o.kind.toLowerCase()}/${o.metadata?.name} serverside-applied`).join("\n"));
+  // kubectl's name printer: lower-case kind, then the API group (none for the core group).
+  const printed = (o) => {
+    const group = o.apiVersion?.includes("/") ? `.${o.apiVersion.split("/")[0]}` : "";
+    return `${o.kind.toLowerCase()}${group}/${o.metadata?.name} serverside-applied`;
+  };
+  out(taken.map(printed).join("\n"));
+  if (refused.length)
+    die(
+      env.FAKE_FAIL_MESSAGE ||
+        refused
+          .map((o) => `Error from server (NotFound): namespaces "${o.metadata?.namespace}" not found`)
+          .join("\n"),
+    );
 }
 
 function get(cluster, a) {

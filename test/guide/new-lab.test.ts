@@ -39,7 +39,7 @@ describe("labs new", () => {
   });
 
   it("imports defineLab from the catalogue's own path when writing into labs/", () => {
-    expect(importPathFrom(DEFAULT_LABS_DIR)).toBe("../lib/model/lab-spec.ts");
+    expect(importPathFrom(DEFAULT_LABS_DIR)).toBe("../lib/model/define-lab.ts");
     const existing = readFileSync(join(DEFAULT_LABS_DIR, "kindnet-iptables.ts"), "utf8");
     expect(existing).toContain(`from "${importPathFrom(DEFAULT_LABS_DIR)}"`);
   });

@@ -1,18 +1,30 @@
 /**
  * Stages and gates as data: the kubectl command of every gate kind, the implicit nodes-ready gate
- * after the CNI, and a failure in each stage (apply or gate) stopping there, against the fake.
+ * after the CNI, a failure in each stage (apply or gate) stopping there, against the fake, and a
+ * failed apply naming the objects kubectl refused.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gate } from "../../lib/components/component.ts";
+import { stringifyYamlDocuments } from "../../lib/model/yaml.ts";
 import { gateLabel, gateObjects, gateWaitArgs } from "../../lib/runtime/gates.ts";
 import { Kubectl } from "../../lib/runtime/kubectl.ts";
 import { Progress, type ProgressEvent } from "../../lib/runtime/progress.ts";
-import { ApplyFailed, NODES_READY_GATE, runStages, withImplicitGates } from "../../lib/runtime/stages.ts";
+import {
+  ApplyFailed,
+  applyStage,
+  listObjects,
+  NODES_READY_GATE,
+  notAppliedObjects,
+  printedName,
+  runStages,
+  withImplicitGates,
+} from "../../lib/runtime/stages.ts";
 import type { StageJson } from "../../lib/runtime/state.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
+import type { K8sObject } from "../../lib/validate/object-ref.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";
 import { indexOf, thrown } from "./support.ts";
 
@@ -235,7 +247,7 @@ describe("stages against the fake cluster", { timeout: 60_000 }, () => {
         const e = await thrown(() => run());
         expect(e).toBeInstanceOf(ApplyFailed);
         expect(e.message).toBe(
-          `stage ${name}: kubectl apply failed: error: error validating data: unknown field`,
+          `stage ${name}: kubectl apply failed for ConfigMap default/${name}: error: error validating data: unknown field`,
         );
         expect(fake.lines("kubectl").filter((l) => / apply /.test(l))).toHaveLength(i + 1);
       } finally {
@@ -244,4 +256,108 @@ describe("stages against the fake cluster", { timeout: 60_000 }, () => {
       }
     });
   }
+});
+
+describe("a failed apply names the objects kubectl did not apply", () => {
+  const ns: K8sObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "demo" } };
+  const cm: K8sObject = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "greeting", namespace: "late" },
+  };
+  const deploy: K8sObject = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "echo", namespace: "demo" },
+  };
+
+  it("reads kubectl's name printer: lower-case kind, API group, name", () => {
+    expect(printedName(deploy)).toBe("deployment.apps/echo");
+    expect(printedName(cm)).toBe("configmap/greeting");
+  });
+
+  it("finds the objects missing from kubectl's serverside-applied lines", () => {
+    const stdout = "namespace/demo serverside-applied\ndeployment.apps/echo serverside-applied\n";
+    expect(notAppliedObjects(stdout, [ns, cm, deploy])).toEqual([cm]);
+    expect(notAppliedObjects("", [ns, cm])).toEqual([ns, cm]);
+  });
+
+  it("never blames an object whose namesake of the same kind was applied (kubectl prints no namespace)", () => {
+    const elsewhere = { ...cm, metadata: { name: "greeting", namespace: "demo" } };
+    expect(notAppliedObjects("configmap/greeting serverside-applied\n", [cm, elsewhere])).toEqual([]);
+  });
+
+  it("lists six and counts the rest", () => {
+    const names = Array.from({ length: 9 }, (_, i) => `ConfigMap demo/c${i}`);
+    expect(listObjects(names)).toBe(
+      "ConfigMap demo/c0, ConfigMap demo/c1, ConfigMap demo/c2, ConfigMap demo/c3, ConfigMap demo/c4, ConfigMap demo/c5 and 3 more",
+    );
+  });
+
+  describe("against the fake kubectl", { timeout: 60_000 }, () => {
+    let fake: Fake;
+    let kubectl: Kubectl;
+    let dir: string;
+    const stage: StageJson = {
+      name: "apps",
+      file: "0003-apps.k8s.yaml",
+      serverSide: true,
+      objects: 3,
+      gates: [],
+    };
+
+    beforeAll(async () => {
+      fake = fakeToolchain();
+      dir = mkdtempSync(join(tmpdir(), "labs-apply-"));
+      const kindYaml = join(dir, "kind.yaml");
+      writeFileSync(kindYaml, "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n");
+      const kubeconfig = join(dir, "kubeconfig");
+      const tc = new Toolchain({ env: fake.env });
+      await tc.run("kind", [
+        "create",
+        "cluster",
+        "--name",
+        "labs-apply",
+        "--config",
+        kindYaml,
+        "--kubeconfig",
+        kubeconfig,
+      ]);
+      kubectl = new Kubectl(tc, kubeconfig);
+      writeFileSync(join(dir, stage.file), stringifyYamlDocuments([ns, cm, deploy]));
+    });
+    afterAll(() => fake.cleanup());
+
+    const apply = () =>
+      applyStage(stage, { kubectl, progress: new Progress(() => {}), stageDir: dir, applyRetryMs: 5 });
+
+    it("names the object the API server refused, not those it applied", async () => {
+      fake.env.FAKE_APPLY_REFUSE = "^ConfigMap late/";
+      try {
+        const e = await thrown(apply);
+        expect(e).toBeInstanceOf(ApplyFailed);
+        expect((e as unknown as ApplyFailed).notApplied).toEqual(["ConfigMap late/greeting"]);
+        expect(e.message).toBe(
+          'stage apps: kubectl apply failed for ConfigMap late/greeting (1 of 3 objects not applied): Error from server (NotFound): namespaces "late" not found',
+        );
+      } finally {
+        fake.env.FAKE_APPLY_REFUSE = "";
+      }
+    });
+
+    it("names every object when kubectl applied none of them", async () => {
+      fake.env.FAKE_FAIL = "apply .*0003-apps";
+      fake.env.FAKE_FAIL_MESSAGE =
+        "error: unable to recognize: the server is currently unable to handle the request";
+      try {
+        const e = await thrown(apply);
+        expect(e.message).toBe(
+          "stage apps: kubectl apply failed for Namespace demo, ConfigMap late/greeting, Deployment demo/echo (none of its 3 objects applied): error: unable to recognize: the server is currently unable to handle the request",
+        );
+      } finally {
+        fake.env.FAKE_FAIL = "";
+        fake.env.FAKE_FAIL_MESSAGE = "";
+      }
+    });
+  });
 });

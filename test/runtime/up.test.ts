@@ -10,6 +10,7 @@ import type { LabSpec } from "../../lib/model/lab-spec.ts";
 import { down } from "../../lib/runtime/down.ts";
 import type { ClusterMarker, LabJson } from "../../lib/runtime/state.ts";
 import { UpFailed } from "../../lib/runtime/up.ts";
+import { SHARED_UPSTREAM } from "../components/support/upstream.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";
 import { catalogueLab, indexOf, stateFile, thrown, upWith } from "./support.ts";
 
@@ -364,7 +365,9 @@ describe.concurrent("labs up: failures", { timeout: 120_000 }, () => {
       FAKE_FAIL_MESSAGE: 'Error from server (Forbidden): admission webhook "deny" denied the request',
     });
     const e = await thrown(() => upWith(fake, spec));
-    expect(e.message).toMatch(/^stage apps: kubectl apply failed: Error from server \(Forbidden\)/);
+    expect(e.message).toMatch(
+      /^stage apps: kubectl apply failed for Namespace demo, .* \(none of its \d+ objects applied\): Error from server \(Forbidden\)/,
+    );
     const applies = fake.lines("kubectl").filter((l) => / apply /.test(l));
     expect(applies).toHaveLength(1);
     expect(applies.some((l) => l.includes("0004-probes"))).toBe(false);
@@ -439,7 +442,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
   }
 }
 
-const MIRROR = "/work/shared/upstream";
+const MIRROR = SHARED_UPSTREAM;
 const noMirror = !existsSync(join(MIRROR, "index.json"));
 if (noMirror) console.log(`skipped: labs with upstream manifests need the mirror at ${MIRROR}`);
 

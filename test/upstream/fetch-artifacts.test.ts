@@ -19,10 +19,11 @@ import { blobPath, writeBlob } from "../../lib/upstream/cache.ts";
 import { sha256Hex } from "../../lib/upstream/digest.ts";
 import { type ArtifactEvent, ensureArtifacts, readerFromCache } from "../../lib/upstream/fetch-artifacts.ts";
 import { PINS, pin, RECORDED_ON_FIRST_DOWNLOAD } from "../../lib/upstream/pins.ts";
+import { SHARED_UPSTREAM } from "../components/support/upstream.ts";
 import { bytes, selfSignedCert, startServer, type TestServer } from "../support/http-server.ts";
 import { CHART, CHART_SHA, startFakeRegistry } from "./fake-registry.ts";
 
-const SHARED = "/work/shared/upstream";
+const SHARED = SHARED_UPSTREAM;
 const haveShared = existsSync(join(SHARED, "index.json"));
 if (!haveShared) console.log(`skipping mirror tests over real upstream files: ${SHARED} is absent`);
 

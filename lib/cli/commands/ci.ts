@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { checkOutputFile, writeUserFile } from "../../files/output.ts";
 import { EXIT, LabError } from "../../model/errors.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
+import { pathFlag } from "../flags.ts";
 import type { Io } from "../output.ts";
 import { selectLabs } from "./select.ts";
 
@@ -11,6 +11,7 @@ interface CiArgs {
   all?: boolean;
   out: string;
   stdout?: boolean;
+  force?: boolean;
   labsDir?: string;
 }
 
@@ -20,25 +21,16 @@ async function ci(args: CiArgs, io: Io): Promise<number> {
       `unknown CI "${args.provider}": labs writes GitHub Actions workflows`,
       "labs ci github",
     );
+  const out = args.stdout ? undefined : checkOutputFile(pathFlag(args.out, "--out")!, { force: args.force });
   const labs = args.labs?.flatMap((l) => l.split(",")).filter(Boolean);
   const entries = await selectLabs({ labs, all: args.all, labsDir: args.labsDir });
   const { renderGithubWorkflow } = await import("../../report/github-workflow.ts");
   const text = renderGithubWorkflow({ labs: entries.map((e) => e.spec.name) });
-  if (args.stdout) {
+  if (!out) {
     io.out(text);
     return EXIT.ok;
   }
-  const out = resolve(args.out);
-  try {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, text);
-  } catch (e) {
-    throw new LabError(
-      `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      "choose a writable path with --out",
-      EXIT.environment,
-    );
-  }
+  writeUserFile(out, text, { force: args.force });
   io.out(`wrote ${out}: ${entries.length} lab job${entries.length === 1 ? "" : "s"} and a combined report`);
   return EXIT.ok;
 }
@@ -59,8 +51,9 @@ export const ciCommand = defineCommand({
       .option("out", {
         type: "string",
         default: ".github/workflows/labs-matrix.yml",
-        describe: "Where to write the workflow",
+        describe: "Where to write the workflow (never over an existing file)",
       })
+      .option("force", { type: "boolean", describe: "Replace the --out file if it exists" })
       .option("stdout", { type: "boolean", describe: "Print the workflow instead of writing it" })
       .options(labsDirOption)
       .example("labs ci github --all", "writes .github/workflows/labs-matrix.yml")

@@ -1,6 +1,6 @@
-import { resolve } from "node:path";
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
+import { pathFlag, wholeNumber } from "../flags.ts";
 import { type Io, reportError } from "../output.ts";
 import { selectLabs } from "./select.ts";
 
@@ -10,10 +10,15 @@ interface CompareArgs {
   out: string;
   parallel?: number;
   keep?: boolean;
+  force?: boolean;
   labsDir?: string;
 }
 
 async function compare(args: CompareArgs, io: Io): Promise<number> {
+  const parallel = wholeNumber(args.parallel, "--parallel", { min: 1, max: 16, unit: "labs at once" });
+  const { checkOutputDir } = await import("../../files/output.ts");
+  // Checked before the first lab comes up, not after an hour of runs.
+  const out = checkOutputDir(pathFlag(args.out, "--out")!, { marker: "results.json", force: args.force });
   const entries = await selectLabs(args);
   const { compareLabs } = await import("../../runtime/compare.ts");
   const { interruptScope } = await import("../../runtime/interrupt.ts");
@@ -21,8 +26,8 @@ async function compare(args: CompareArgs, io: Io): Promise<number> {
   try {
     const { results } = await compareLabs({
       specs: entries.map((e) => e.spec),
-      out: resolve(args.out),
-      parallel: args.parallel,
+      out,
+      parallel,
       keep: args.keep,
       signal: scope.signal,
       onLine: (l) => io.err(`labs: ${l}`),
@@ -31,7 +36,7 @@ async function compare(args: CompareArgs, io: Io): Promise<number> {
       (l) => l.status !== "ok" || (l.probes && l.probes.summary.fail + l.probes.summary.error > 0),
     );
     io.out(
-      `${resolve(args.out)}: report.html, report.md, junit.xml, results.json and logs/ for ${results.labs.length} labs`,
+      `${out}: report.html, report.md, junit.xml, results.json and logs/ for ${results.labs.length} labs`,
     );
     return bad.length ? EXIT.failed : EXIT.ok;
   } catch (e) {
@@ -50,6 +55,7 @@ export const compareCommand = defineCommand({
       .option("out", { type: "string", default: "labs-compare", describe: "Run folder to write" })
       .option("parallel", { type: "number", describe: "Labs at once, when free memory allows (default 1)" })
       .option("keep", { type: "boolean", describe: "Leave the clusters running afterwards" })
+      .option("force", { type: "boolean", describe: "Write into --out even if it holds an earlier run" })
       .example("labs compare flannel-iptables cilium-kpr", "same apps, same probes, one report")
       .example("labs compare --all --out runs/today", ""),
   run: compare,

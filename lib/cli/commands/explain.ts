@@ -1,10 +1,13 @@
 import { findLabs } from "../../catalogue.ts";
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
+import { wholeNumber } from "../flags.ts";
 import type { Io } from "../output.ts";
 import { bold, dim, useColor } from "../style.ts";
 
 async function explain(args: { lab: string; width?: number; labsDir?: string }, io: Io): Promise<number> {
+  // The drawing needs room for a node box and its labels; a 0 or NaN width drew nothing useful.
+  const width = wholeNumber(args.width, "--width", { min: 40, max: 1000, unit: "columns" });
   const [entry] = await findLabs([args.lab], args.labsDir);
   const { sketchLab } = await import("../../guide/sketch.ts");
   const { pathModel } = await import("../../guide/paths.ts");
@@ -13,7 +16,7 @@ async function explain(args: { lab: string; width?: number; labsDir?: string }, 
   const color = useColor();
   io.out(
     renderTextArt(pathModel(lab, plan), {
-      width: args.width ?? process.stdout.columns ?? 100,
+      width: width ?? process.stdout.columns ?? 100,
       bold: (t) => bold(t, color),
       dim: (t) => dim(t, color),
     }),

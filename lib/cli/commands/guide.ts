@@ -1,17 +1,21 @@
-import { writeFileSync } from "node:fs";
 import { findLabs, loadCatalogue } from "../../catalogue.ts";
-import { EXIT, LabError } from "../../model/errors.ts";
+import { checkOutputFile, writeUserFile } from "../../files/output.ts";
+import { EXIT } from "../../model/errors.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
+import { pathFlag } from "../flags.ts";
 import type { Io } from "../output.ts";
 import { useColor, yellow } from "../style.ts";
 
 interface GuideArgs {
   lab: string;
   out?: string;
+  force?: boolean;
   labsDir?: string;
 }
 
 async function guide(args: GuideArgs, io: Io): Promise<number> {
+  const out = pathFlag(args.out, "--out");
+  const target = out && checkOutputFile(out, { force: args.force });
   const [entry] = await findLabs([args.lab], args.labsDir);
   const { sketchLab } = await import("../../guide/sketch.ts");
   const { renderGuide } = await import("../../guide/handout.ts");
@@ -35,20 +39,12 @@ async function guide(args: GuideArgs, io: Io): Promise<number> {
     io.err(
       `${yellow("labs: note:", useColor(process.stderr))} written without ${i.component}'s objects (${i.why}); \`labs prefetch ${args.lab}\` gives the full guide`,
     );
-  if (!args.out) {
+  if (!target) {
     io.out(text);
     return EXIT.ok;
   }
-  try {
-    writeFileSync(args.out, text);
-  } catch (e) {
-    throw new LabError(
-      `cannot write ${args.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      "choose a writable path with --out",
-      EXIT.environment,
-    );
-  }
-  io.out(`wrote ${args.out}`);
+  writeUserFile(target, text, { force: args.force });
+  io.out(`wrote ${out}`);
   return EXIT.ok;
 }
 
@@ -58,7 +54,11 @@ export const guideCommand = defineCommand({
   builder: (y) =>
     y
       .positional("lab", { type: "string", demandOption: true })
-      .option("out", { type: "string", describe: "Write to this file instead of the terminal" })
+      .option("out", {
+        type: "string",
+        describe: "Write to this file instead of the terminal (never over an existing one)",
+      })
+      .option("force", { type: "boolean", describe: "Replace the --out file if it exists" })
       .options(labsDirOption)
       .example("labs guide flannel-iptables --out flannel.md", "a handout for a workshop"),
   run: guide,

@@ -2,6 +2,7 @@ import type { LabsCommand } from "../command.ts";
 import { breakCommand } from "./break.ts";
 import { ciCommand } from "./ci.ts";
 import { compareCommand } from "./compare.ts";
+import { completionCommand } from "./completion.ts";
 import { diffCommand } from "./diff.ts";
 import { doctorCommand } from "./doctor.ts";
 import { downCommand } from "./down.ts";
@@ -47,4 +48,5 @@ export const commands: LabsCommand<any>[] = [
   ciCommand,
   compareCommand,
   reportCommand,
+  completionCommand,
 ];

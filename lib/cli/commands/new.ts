@@ -1,6 +1,7 @@
 import { labsDir } from "../../catalogue.ts";
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
+import { wholeNumber } from "../flags.ts";
 import type { Io } from "../output.ts";
 
 interface NewArgs {
@@ -16,6 +17,8 @@ interface NewArgs {
 }
 
 async function newLab(args: NewArgs, io: Io): Promise<number> {
+  // The same bounds as the LabSpec's nodes.workers, said in terms of the flag.
+  const workers = wholeNumber(args.workers, "--workers", { min: 0, max: 9, unit: "worker nodes" });
   const { parseOptionPairs, writeNewLab } = await import("../../guide/new-lab.ts");
   const { file } = await writeNewLab(
     {
@@ -25,7 +28,7 @@ async function newLab(args: NewArgs, io: Io): Promise<number> {
       proxy: args.proxy,
       northSouth: args.northSouth,
       apps: args.apps?.flatMap((a) => a.split(",")).filter(Boolean),
-      workers: args.workers,
+      workers,
       description: args.description,
     },
     labsDir(args.labsDir),

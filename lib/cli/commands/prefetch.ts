@@ -1,6 +1,6 @@
 import { EXIT, LabError } from "../../model/errors.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
-import { type Io, reportError } from "../output.ts";
+import { forLab, type Io, reportError } from "../output.ts";
 import { type ArtifactFlags, artifactOptions, type PreparedArtifacts } from "./artifacts.ts";
 import { selectLabs } from "./select.ts";
 
@@ -36,7 +36,7 @@ async function prefetch(args: Args, io: Io): Promise<number> {
     } catch (e) {
       // One lab's missing artifact (or missing helm) must not stop the others from being fetched.
       if (!(e instanceof LabError) || entries.length === 1) throw e;
-      const failed = reportError(e, io);
+      const failed = reportError(forLab(spec.name, e), io);
       code = code === EXIT.ok ? failed : code;
     }
   }

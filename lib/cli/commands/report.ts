@@ -1,22 +1,32 @@
-import { resolve } from "node:path";
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand } from "../command.ts";
+import { pathFlag } from "../flags.ts";
 import type { Io } from "../output.ts";
 
 interface ReportArgs {
   runs: string[];
   out: string;
   allowMixed?: boolean;
+  force?: boolean;
 }
 
 async function report(args: ReportArgs, io: Io): Promise<number> {
+  const { checkOutputDir } = await import("../../files/output.ts");
+  // Before any run is read: writing into an input folder would rewrite that run.
+  const out = checkOutputDir(pathFlag(args.out, "--out")!, { inputs: args.runs, force: args.force });
   const { loadRun, mergeRuns } = await import("../../report/merge.ts");
   const { writeRunDir } = await import("../../report/write.ts");
   const { hostFingerprint } = await import("../../report/host.ts");
   const { hostToolVersions } = await import("../../runtime/compare.ts");
   // A lab state folder (a CI job's upload) carries no fingerprint: it was made on this machine's job.
+  // Asking docker, kind and kubectl for versions takes seconds: only for folders without results.json.
   let host: ReturnType<typeof hostFingerprint> | undefined;
-  const tools = await hostToolVersions();
+  const { existsSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const stateDirs = args.runs.some(
+    (dir) => !existsSync(join(dir, "results.json")) && !existsSync(join(dir, "run", "results.json")),
+  );
+  const tools = stateDirs ? await hostToolVersions() : {};
   const hostNow = () => {
     host ??= hostFingerprint(tools);
     return host;
@@ -25,7 +35,6 @@ async function report(args: ReportArgs, io: Io): Promise<number> {
     args.runs.map((dir) => loadRun(dir, hostNow)),
     { allowMixed: args.allowMixed },
   );
-  const out = resolve(args.out);
   writeRunDir(merged, out);
   const failed = merged.labs.filter(
     (l) => l.status !== "ok" || (l.probes && l.probes.summary.fail + l.probes.summary.error > 0),
@@ -56,6 +65,7 @@ export const reportCommand = defineCommand({
         type: "boolean",
         describe: "Merge runs whose locks disagree, and mark every difference in the report",
       })
+      .option("force", { type: "boolean", describe: "Write --out even when it is one of the run folders" })
       .example("labs report runs/* --out report", "merge the runs of a CI matrix"),
   run: report,
 });

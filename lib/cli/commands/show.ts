@@ -2,11 +2,19 @@ import { defineCommand, labsDirOption } from "../command.ts";
 import type { Io } from "../output.ts";
 import { bold, yellow } from "../style.ts";
 
+/** A command as one line that pastes into a shell and runs the same argv: words quoted only where needed. */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(" ");
+}
+
 async function show(args: { lab: string; json?: boolean; labsDir?: string }, io: Io): Promise<number> {
   const { resolveLab, inspectionsOf } = await import("../../components/resolve.ts");
   const { findLabs } = await import("../../catalogue.ts");
   const [entry] = await findLabs([args.lab], args.labsDir);
   const lab = resolveLab(entry!.spec);
+  const { totalmem } = await import("node:os");
+  const { nodeMemoryFindings } = await import("../../model/node-memory.ts");
+  const warnings = [...lab.findings, ...nodeMemoryFindings(lab.spec.nodes, totalmem())];
   if (args.json) {
     io.out(
       JSON.stringify(
@@ -20,7 +28,7 @@ async function show(args: { lab: string; json?: boolean; labsDir?: string }, io:
             options: s.options,
           })),
           capabilities: lab.claims,
-          warnings: lab.findings,
+          warnings,
         },
         null,
         2,
@@ -48,13 +56,13 @@ async function show(args: { lab: string; json?: boolean; labsDir?: string }, io:
     ),
     "",
     bold("how to see it on a node"),
-    ...inspectionsOf(lab).map((i) => `  ${i.title}: ${i.command.join(" ")}`),
+    ...inspectionsOf(lab).map((i) => `  ${i.title}: ${shellLine(i.command)}`),
   ];
-  if (lab.findings.length) {
+  if (warnings.length) {
     lines.push(
       "",
       bold("warnings"),
-      ...lab.findings.map((f) => `  ${yellow("!")} ${f.path}: ${f.message}${f.fix ? ` (${f.fix})` : ""}`),
+      ...warnings.map((f) => `  ${yellow("!")} ${f.path}: ${f.message}${f.fix ? ` (${f.fix})` : ""}`),
     );
   }
   io.out(lines.join("\n"));

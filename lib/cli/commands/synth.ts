@@ -1,6 +1,7 @@
 import { join, relative, resolve } from "node:path";
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
+import { pathFlag } from "../flags.ts";
 import type { Io } from "../output.ts";
 import { type ArtifactFlags, artifactOptions } from "./artifacts.ts";
 import { selectLabs } from "./select.ts";
@@ -9,10 +10,10 @@ async function synth(
   args: ArtifactFlags & { labs?: string[]; all?: boolean; out: string; labsDir?: string },
   io: Io,
 ): Promise<number> {
+  const out = resolve(pathFlag(args.out, "--out")!);
   const entries = await selectLabs(args);
   const { synthLab, writeSynth } = await import("../../synth/synth.ts");
   const { prepareArtifacts } = await import("./artifacts.ts");
-  const out = resolve(args.out);
   for (const { spec } of entries) {
     const { readArtifact, readRenderedChart, recorded } = await prepareArtifacts(spec, args, io);
     const result = await synthLab(spec, { readArtifact, readRenderedChart, recorded });

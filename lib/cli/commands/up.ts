@@ -1,5 +1,6 @@
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
+import { positiveNumber } from "../flags.ts";
 import { type Io, reportError } from "../output.ts";
 import { useColor } from "../style.ts";
 import { type ArtifactFlags, artifactOptions } from "./artifacts.ts";
@@ -28,6 +29,9 @@ async function askYesNo(question: string): Promise<boolean> {
 }
 
 async function runUp(args: Args, io: Io): Promise<number> {
+  const timeoutScale = positiveNumber(args.timeoutScale, "--timeout-scale", 100);
+  const { upstreamSettingsFromEnv } = await import("../../upstream/settings.ts");
+  const offline = Boolean(args.offline) || upstreamSettingsFromEnv().offline;
   const { findLabs } = await import("../../catalogue.ts");
   const { up, UpInterrupted } = await import("../../runtime/up.ts");
   const { interruptScope } = await import("../../runtime/interrupt.ts");
@@ -35,6 +39,10 @@ async function runUp(args: Args, io: Io): Promise<number> {
   const { version } = await import("../version.ts");
   const [entry] = await findLabs([args.lab], args.labsDir);
   const spec = entry!.spec;
+  const { totalmem } = await import("node:os");
+  const { nodeMemoryFindings } = await import("../../model/node-memory.ts");
+  for (const f of nodeMemoryFindings(spec.nodes, totalmem()))
+    io.err(`labs: warning: ${spec.name}: ${f.message} (${f.fix})`);
   const live = !args.json && process.stdout.isTTY ? new progress.LiveList(process.stdout) : undefined;
   const sink = args.json ? progress.jsonSink(spec.name, io.out) : (live?.sink ?? progress.plainSink(io.out));
   const scope = interruptScope(() => io.err(`labs: stopping ${spec.name} (Ctrl-C again to quit at once)…`));
@@ -50,9 +58,10 @@ async function runUp(args: Args, io: Io): Promise<number> {
       verify: args.verify,
       offline: args.offline,
       mirror: args.mirror,
-      timeoutScale: args.timeoutScale,
+      timeoutScale,
       labsVersion: version(),
-      tools: { yes: args.yes, ...(interactive ? { ask: askYesNo } : {}) },
+      // --offline / LABS_OFFLINE=1 covers kind and kubectl too: never a download.
+      tools: { yes: args.yes, offline: offline || undefined, ...(interactive ? { ask: askYesNo } : {}) },
     });
     live?.stop();
     const v = result.verify;

@@ -1,12 +1,26 @@
 import { writeFileSync } from "node:fs";
+import { writeError } from "../../files/output.ts";
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand } from "../command.ts";
+import { pathFlag } from "../flags.ts";
+
+/** The report files are verify's own output, rewritten on every run (like `--md report.md` in the README). */
+function writeReport(path: string, text: string, flag: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw writeError(path, e, flag);
+  }
+}
+
 import { type Io, reportError } from "../output.ts";
 import { useColor } from "../style.ts";
 
 type Args = { lab: string; json?: boolean; junit?: string; md?: string };
 
 async function runVerify(args: Args, io: Io): Promise<number> {
+  const junit = pathFlag(args.junit, "--junit");
+  const md = pathFlag(args.md, "--md");
   const { verifyLab } = await import("../../runtime/verify.ts");
   const { interruptScope } = await import("../../runtime/interrupt.ts");
   const { isInterrupted } = await import("../../runtime/process.ts");
@@ -14,13 +28,13 @@ async function runVerify(args: Args, io: Io): Promise<number> {
   try {
     const outcome = await verifyLab({ lab: args.lab, signal: scope.signal });
     const { report } = outcome;
-    if (args.junit) {
+    if (junit) {
       const { renderJunit } = await import("../../probes/outputs/junit.ts");
-      writeFileSync(args.junit, renderJunit(report));
+      writeReport(junit, renderJunit(report), "--junit");
     }
-    if (args.md) {
+    if (md) {
       const { renderMarkdown } = await import("../../probes/outputs/markdown.ts");
-      writeFileSync(args.md, renderMarkdown(report));
+      writeReport(md, renderMarkdown(report), "--md");
     }
     if (args.json) {
       const { renderJson } = await import("../../probes/outputs/json.ts");

@@ -64,6 +64,22 @@ function poolRules(o: MetallbOptions, lab: LabView): Finding[] {
       ),
     );
   }
+  // An address in the pod or service range is routed to a pod or a ClusterIP on every node, so
+  // MetalLB's ARP answer for it would never be used: the Service's external IP is unreachable.
+  for (const field of ["podSubnet", "serviceSubnet"] as const) {
+    for (const part of lab.spec[field].split(",")) {
+      const cidr = parseCidr(part);
+      if (cidr && cidr.family === range.family && cidr.first <= range.last && range.first <= cidr.last) {
+        findings.push(
+          error(
+            "loadBalancer.options.pool",
+            `pool ${o.pool} overlaps the ${field === "podSubnet" ? "pod" : "service"} subnet ${cidr.text}: nodes route those addresses inside the cluster, so no LoadBalancer IP from it would be reachable`,
+            `use addresses of the kind Docker network, e.g. "${DEFAULT_METALLB_POOL}"`,
+          ),
+        );
+      }
+    }
+  }
   const usual = parseCidr(DOCKER_KIND_NETWORK)!;
   const inUsual = usual.first <= range.first && range.last <= usual.last;
   if (range.family === "ipv4" && !inUsual) {

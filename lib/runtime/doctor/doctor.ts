@@ -3,6 +3,7 @@
  * `install`, first installs the pinned kind and kubectl into the labs cache when they are missing.
  */
 import type { LabSpec } from "../../model/lab-spec.ts";
+import { upstreamSettingsFromEnv } from "../../upstream/settings.ts";
 import { stateRoot } from "../state.ts";
 import { ensureClusterTools, type InstallRecord } from "../tool-install.ts";
 import { Toolchain } from "../toolchain.ts";
@@ -31,6 +32,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   if (opts.install) {
     await ensureClusterTools(tc, {
       yes: true,
+      offline: upstreamSettingsFromEnv(env).offline,
       command: "labs doctor --install",
       onInstalled: opts.onInstalled,
     });

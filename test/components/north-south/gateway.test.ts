@@ -1,6 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Ajv } from "ajv";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { routeBackends } from "../../../lib/components/apps/route-backends.ts";
 import type { ChartRender } from "../../../lib/components/component.ts";
@@ -27,6 +29,7 @@ import { checkLab } from "../../../lib/components/resolve.ts";
 import { parseLabSpec } from "../../../lib/model/lab-spec.ts";
 import { renderChart } from "../../../lib/runtime/helm.ts";
 import type { K8sObject } from "../../../lib/validate/object-ref.ts";
+import { envoyGatewayChartFromModule } from "../../support/envoy-gateway-chart.ts";
 import { helmBinary } from "../../support/helm-binary.ts";
 import { noteSkip } from "../support/upstream.ts";
 import {
@@ -237,27 +240,41 @@ describe("Envoy Gateway on kind", () => {
 });
 
 /**
- * The real chart: Envoy Gateway publishes it only as an OCI artifact on Docker Hub, which these
- * machines cannot reach. Set LABS_ENVOY_GATEWAY_CHART to gateway-helm-v1.9.0.tgz (or an unpacked
- * chart folder) to render it here with helm.
+ * The chart: Envoy Gateway publishes it only as an OCI artifact on Docker Hub, which these
+ * machines cannot reach. Set LABS_ENVOY_GATEWAY_CHART to the published gateway-helm-v1.9.0.tgz
+ * (or an unpacked chart folder) to render that; without it, the chart is assembled from the
+ * source in Go module github.com/envoyproxy/gateway@v1.9.0 the way the release job packages it
+ * (test/support/envoy-gateway-chart.ts, which says what may differ from the published archive).
  */
-const chartPath = process.env.LABS_ENVOY_GATEWAY_CHART;
+const published = process.env.LABS_ENVOY_GATEWAY_CHART;
 const helm = helmBinary();
-const chartMissing =
-  !chartPath || !existsSync(chartPath)
-    ? "the Envoy Gateway v1.9.0 chart is not at hand (set LABS_ENVOY_GATEWAY_CHART)"
-    : "unavailable" in helm
-      ? helm.unavailable
-      : !sharedUpstreamPresent
-        ? "../shared/upstream is absent"
+const chartWork =
+  !published && sharedUpstreamPresent ? mkdtempSync(join(tmpdir(), "labs-eg-chart-")) : undefined;
+const moduleChart = chartWork ? await envoyGatewayChartFromModule(chartWork) : undefined;
+const chartPath = published ?? (moduleChart && "path" in moduleChart ? moduleChart.path : undefined);
+const chartSource = published
+  ? `the published archive ${published}`
+  : "assembled from its Go module's source, not the published archive";
+const chartMissing = !sharedUpstreamPresent
+  ? "../shared/upstream is absent"
+  : published && !existsSync(published)
+    ? `LABS_ENVOY_GATEWAY_CHART=${published} does not exist`
+    : moduleChart && "unavailable" in moduleChart
+      ? `the chart is not at hand (set LABS_ENVOY_GATEWAY_CHART to the published archive) and cannot be assembled from its Go module: ${moduleChart.unavailable}`
+      : "unavailable" in helm
+        ? helm.unavailable
         : undefined;
-if (chartMissing)
-  noteSkip(
-    "rendering the real Envoy Gateway chart (values and typed objects are tested above)",
-    chartMissing,
-  );
+if (chartMissing) {
+  noteSkip("rendering the Envoy Gateway chart (values and typed objects are tested above)", chartMissing);
+  if (chartWork) rmSync(chartWork, { recursive: true, force: true });
+} else if (moduleChart && "path" in moduleChart)
+  console.log(`Envoy Gateway's chart: ${moduleChart.provenance}`);
 
-describe.skipIf(!!chartMissing)("Envoy Gateway's real chart", () => {
+describe.skipIf(!!chartMissing)(`Envoy Gateway's chart (${chartSource})`, () => {
+  afterAll(() => {
+    if (chartWork) rmSync(chartWork, { recursive: true, force: true });
+  });
+
   it("renders with labs' values into a lab that lints clean", async () => {
     const render = envoyGatewayRender();
     const yaml = await renderChart({

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadCatalogue } from "../../../lib/catalogue.ts";
 import { ECHO_NODE_PORT_HTTP } from "../../../lib/components/apps/names.ts";
+import { checkLab } from "../../../lib/components/resolve.ts";
 import { checkLabSpec } from "../../../lib/model/lab-spec.ts";
 import { synthLab } from "../../../lib/synth/synth.ts";
 import { noteSkip } from "../support/upstream.ts";
@@ -26,20 +27,38 @@ describe("host ports in the LabSpec", () => {
     });
   });
 
-  it("refuse two uses of one port, naming the field", () => {
-    const { spec, findings } = checkLabSpec(lab({ hostPorts: { gatewayHttp: 80 } }));
-    expect(spec).toBeUndefined();
-    expect(findings).toEqual([
-      {
+  it("refuse two mappings of one port, naming the field the user set", () => {
+    const gateway = { northSouth: { gateway: "envoy-gateway" }, apps: ["echo", "echo-v2"] };
+    const { lab: ok, findings } = checkLab(
+      checkLabSpec(lab({ ...gateway, hostPorts: { nodePort: 8080 } })).spec!,
+    );
+    expect(ok).toBeUndefined();
+    expect(findings).toContainEqual(
+      expect.objectContaining({
         level: "error",
-        path: "hostPorts.gatewayHttp",
-        message: "host port 80 is already used by hostPorts.ingressHttp: each mapping needs its own port",
-      },
-    ]);
+        path: "hostPorts.nodePort",
+        message: expect.stringMatching(
+          /^host port 8080 would be mapped twice, .*hostPorts\.gatewayHttp \(its default\)/,
+        ),
+        fix: "give hostPorts.nodePort another port",
+      }),
+    );
     expect(checkLabSpec(lab({ hostPorts: { nodePort: 70000 } })).findings[0]).toMatchObject({
       path: "hostPorts.nodePort",
-      message: "nodePort must be between 1 and 65535",
+      message: "nodePort must be between 1 and 65535, got the number 70000",
     });
+  });
+
+  it("let a lab use a port that only an absent component would map", () => {
+    // No gateway here, so 8080 (the gateway's default) is free for the ingress.
+    const spec = checkLabSpec(
+      lab({
+        northSouth: { ingress: "ingress-nginx" },
+        apps: ["echo", "echo-v2"],
+        hostPorts: { ingressHttp: 8080 },
+      }),
+    );
+    expect(checkLab(spec.spec!).findings.filter((f) => f.level === "error")).toEqual([]);
   });
 });
 
