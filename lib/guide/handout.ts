@@ -14,7 +14,8 @@ import { exercisesOf } from "./exercises.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 import { renderMermaid } from "./mermaid.ts";
 import { pathModel } from "./paths.ts";
-import { shellWord, TryIt } from "./try-it.ts";
+import { shellWord } from "./shell-word.ts";
+import { TryIt } from "./try-it.ts";
 
 export interface GuideInput {
   lab: ResolvedLab;
