@@ -6,7 +6,6 @@ import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
 import { defineComponent, type LabView } from "../component.ts";
 import { type FaultOffer, kubectlStep, NOT_FOUND } from "../fault.ts";
-import type { ResolvedLab } from "../resolve.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
 import { DEFAULT_METALLB_POOL, lastPoolAddress, parsePool } from "./metallb-pool.ts";
@@ -92,14 +91,6 @@ function poolRules(o: MetallbOptions, lab: LabView): Finding[] {
     );
   }
   return findings;
-}
-
-/** The pool of a resolved lab when MetalLB is its load balancer: the runtime checks it at `labs up`. */
-export function metallbPoolOf(lab: ResolvedLab): string | undefined {
-  const selected = lab.components.find(
-    (s) => s.component.kind === "loadBalancer" && s.component.name === "metallb",
-  );
-  return selected ? (selected.options as MetallbOptions).pool : undefined;
 }
 
 const FILLER = "labs-fault-pool-filler";
@@ -236,6 +227,7 @@ export const metallb = defineComponent({
     ),
   ],
   artifacts: () => [METALLB_MANIFEST],
+  addressPools: (o) => [o.pool],
   gates: () => [
     {
       stage: "crds",

@@ -10,7 +10,7 @@ import { hostWideConflicts, usersOf } from "../host-wide.ts";
 import { formatPort } from "../ports.ts";
 import { KUBECTL_VERSION } from "../tool-pins.ts";
 import type { DoctorFacts, ToolFact } from "./facts.ts";
-import { bpfState, featureState, IP_VS, type KernelFeature, NF_TABLES } from "./kernel.ts";
+import { bpfState, featureState, type KernelFeature } from "./kernel.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -147,7 +147,7 @@ function kubectlCheck(f: DoctorFacts): DoctorCheck {
 
 function helmCheck(f: DoctorFacts): DoctorCheck {
   const h = f.tools.helm;
-  const needed = f.lab?.needs.helm;
+  const needed = f.lab?.helm;
   if (h.error) return fail("helm", "helm", h.error, "unset LABS_HELM or point it at a helm binary");
   if (h.found) return ok("helm", "helm", `${h.version ?? "unknown version"} at ${h.found.path}`);
   if (needed)
@@ -334,30 +334,16 @@ function kernelChecks(f: DoctorFacts): DoctorCheck[] {
       load,
     );
   };
-  if (f.lab.needs.ipvs)
-    out.push(
-      feature(
-        "kernel-ipvs",
-        "kernel: IPVS (kube-proxy ipvs mode)",
-        IP_VS,
-        "kube-proxy",
-        "sudo modprobe -a ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh",
-      ),
-    );
-  if (f.lab.needs.nftables)
-    out.push(
-      feature(
-        "kernel-nftables",
-        "kernel: nf_tables",
-        NF_TABLES,
-        "the first nft command",
-        "sudo modprobe nf_tables",
-      ),
-    );
-  if (f.lab.needs.bpf) {
+  for (const need of f.lab.kernel) {
+    if (need.kind === "kernel-module") {
+      out.push(
+        feature(need.id, need.title, { module: need.module, config: need.config }, need.loadedBy, need.load),
+      );
+      continue;
+    }
     const b = bpfState(k);
     const t = "kernel: eBPF";
-    if (b.state === "ok") out.push(ok("kernel-bpf", t, "bpf() syscall, JIT and /sys/fs/bpf are present"));
+    if (b.state === "ok") out.push(ok(need.id, t, "bpf() syscall, JIT and /sys/fs/bpf are present"));
     else if (b.state === "absent" && b.missing.some((m) => m.startsWith("CONFIG_")))
       out.push(
         fail(

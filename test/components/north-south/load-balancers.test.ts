@@ -4,7 +4,7 @@ import {
   CLOUD_PROVIDER_KIND_IMAGE,
 } from "../../../lib/components/lb/cloud-provider-kind.ts";
 import { EXCLUDE_FROM_LB_LABEL } from "../../../lib/components/lb/exclude-label.ts";
-import { METALLB_NAMESPACE, metallbPoolOf } from "../../../lib/components/lb/metallb.ts";
+import { METALLB_NAMESPACE } from "../../../lib/components/lb/metallb.ts";
 import {
   assertPoolInNetwork,
   checkPoolInNetwork,
@@ -18,7 +18,7 @@ import {
   sideContainerStartCommands,
   sideContainerStopCommands,
 } from "../../../lib/components/lb/side-container-commands.ts";
-import { checkLab, sideContainersOf } from "../../../lib/components/resolve.ts";
+import { addressPoolsOf, checkLab, sideContainersOf } from "../../../lib/components/resolve.ts";
 import { EXIT, LabError } from "../../../lib/model/errors.ts";
 import { parseLabSpec } from "../../../lib/model/lab-spec.ts";
 import { noteSkip } from "../support/upstream.ts";
@@ -197,8 +197,8 @@ describe("MetalLB's pool against the kind network", () => {
 
   it("gives the runtime the lab's pool, and warns that only Linux hosts reach it", () => {
     const l = resolved({ loadBalancer: { name: "metallb", options: { pool: "172.18.200.0/28" } } });
-    expect(metallbPoolOf(l)).toBe("172.18.200.0/28");
-    expect(metallbPoolOf(resolved({}))).toBeUndefined();
+    expect(addressPoolsOf(l)).toEqual(["172.18.200.0/28"]);
+    expect(addressPoolsOf(resolved({}))).toEqual([]);
     expect(l.findings).toContainEqual(
       expect.objectContaining({
         level: "warning",
