@@ -33,44 +33,15 @@ export interface StageTiming {
   status: string;
 }
 
-export type LatencyPath = "ClusterIP" | "NodePort" | "Ingress" | "Gateway" | "LoadBalancer";
+export type {
+  DataplaneSize,
+  LatencyPath,
+  LatencySample,
+  Performance,
+  ThroughputSample,
+} from "../runtime/performance.ts";
 
-export interface LatencySample {
-  path: LatencyPath;
-  /** What was asked, e.g. `http://10.96.12.4/hostname`. */
-  target: string;
-  requests: number;
-  concurrency: number;
-  ok: number;
-  errors: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-}
-
-export interface ThroughputSample {
-  path: "same-node" | "cross-node";
-  /** Megabits per second, as iperf3 reports the receiver side. */
-  mbps: number;
-  seconds: number;
-  /** The iperf3 image, pinned. */
-  image: string;
-}
-
-export interface DataplaneSize {
-  node: string;
-  /** What was counted: iptables rules, nftables elements, IPVS services, BPF map entries. */
-  measure: "iptables-rules" | "nftables-elements" | "ipvs-services" | "bpf-map-entries";
-  count: number;
-  command: string[];
-}
-
-export interface Performance {
-  latency: LatencySample[];
-  throughput: ThroughputSample[];
-  /** Why a measurement is missing (no Ingress in this lab, iperf3 pod failed, …). */
-  notes: string[];
-}
+import type { DataplaneSize, Performance } from "../runtime/performance.ts";
 
 export interface LabRun {
   lab: string;

@@ -1,47 +1,21 @@
 /**
- * `labs compare`: for each lab, up → verify → performance sample → down (unless `keep`), one
- * after another, or `parallel` at once when the host has the memory for it. Every lab's run is
- * read back from its state folder (lib/report/collect.ts) and the run folder gets results.json,
- * raw logs per lab, report.md, report.html and junit.xml.
- *
- * Performance sample, the same on every lab: HTTP latency through ClusterIP and NodePort (from
- * a probe pod), Ingress, Gateway and LoadBalancer (from the host) with the engine's latency
- * probe at one request count and concurrency; pod-to-pod TCP throughput on one node and across
- * nodes with iperf3; the dataplane's size on the first node.
+ * The performance sample `labs compare` takes of every lab, the same on every lab: HTTP latency
+ * through ClusterIP and NodePort (from a probe pod), Ingress, Gateway and LoadBalancer (from the
+ * host) with the engine's latency probe at one request count and concurrency; pod-to-pod TCP
+ * throughput on one node and across nodes with iperf3; the dataplane's size on the first node.
  */
-import { cpSync, existsSync, writeFileSync } from "node:fs";
-import { freemem } from "node:os";
 import { join } from "node:path";
-import { resolveLab, sideContainersOf } from "../components/resolve.ts";
-import { makeDir } from "../files/make-dir.ts";
-import { EXIT, LabError } from "../model/errors.ts";
+import type { DataplaneMeasure } from "../components/component.ts";
+import { resolveLab, serviceDataplaneOf } from "../components/resolve.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { ProbesPlan } from "../probes/check.ts";
 import type { HttpRequestSpec, Probe, ProbePlan } from "../probes/plan.ts";
 import { type Batch, resolvePlan } from "../probes/resolver.ts";
-import { collectLabRun, PERFORMANCE_FILE, type PerformanceFile } from "../report/collect.ts";
-import { hostFingerprint } from "../report/host.ts";
-import {
-  type DataplaneSize,
-  type LabRun,
-  type LatencyPath,
-  type LatencySample,
-  type Performance,
-  RUN_KIND,
-  RUN_VERSION,
-  type RunResults,
-  type ThroughputSample,
-} from "../report/run-results.ts";
-import { writeRunDir } from "../report/write.ts";
-import { commandLogger } from "./command-log.ts";
-import { dockerExec, probeDocker, requireDocker } from "./docker.ts";
-import { down } from "./down.ts";
-import { kindVersion } from "./kind.ts";
-import { Kubectl, kubectlVersion } from "./kubectl.ts";
-import { LabState, readJson, stateRoot } from "./state.ts";
-import { Toolchain } from "./toolchain.ts";
-import { type UpOptions, up } from "./up.ts";
-import { gatherClusterFacts, runBatch, verifyLab } from "./verify.ts";
+import { dockerExec } from "./docker.ts";
+import { Kubectl } from "./kubectl.ts";
+import { type LabState, readJson } from "./state.ts";
+import type { Toolchain } from "./toolchain.ts";
+import { gatherClusterFacts, runBatch } from "./verify.ts";
 
 /** One request count and concurrency for every path of every lab: numbers stay comparable. */
 export const LATENCY_SAMPLE = { requests: 500, concurrency: 10 } as const;
@@ -51,62 +25,45 @@ export const LATENCY_SAMPLE = { requests: 500, concurrency: 10 } as const;
  */
 export const IPERF3_IMAGE = "docker.io/networkstatic/iperf3:3.17.1";
 export const IPERF3_SECONDS = 5;
-/** Rough memory one kind node of a lab needs, for --parallel. */
-const NODE_MEMORY_BYTES = 1.5 * 1024 ** 3;
 
-export interface CompareOptions {
-  specs: LabSpec[];
-  out: string;
-  parallel?: number;
-  keep?: boolean;
-  env?: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  /** Progress lines for people. */
-  onLine?: (line: string) => void;
-  /** Passed to `up` (tests shorten polls). */
-  upOptions?: Partial<UpOptions>;
-  /** Skip the performance sample (tests of the orchestration alone). */
-  performance?: boolean;
-  /** Free memory, for tests of the parallel decision. @default os.freemem() */
-  freeMemoryBytes?: number;
+/** What was measured, as results.json keeps it (lib/report/run-results.ts re-exports these). */
+export type LatencyPath = "ClusterIP" | "NodePort" | "Ingress" | "Gateway" | "LoadBalancer";
+
+export interface LatencySample {
+  path: LatencyPath;
+  /** What was asked, e.g. `http://10.96.12.4/hostname`. */
+  target: string;
+  requests: number;
+  concurrency: number;
+  ok: number;
+  errors: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
 }
 
-/** How many labs run at once: what was asked, lowered until their nodes fit in free memory. */
-export function parallelism(
-  requested: number,
-  specs: Pick<LabSpec, "nodes">[],
-  freeBytes: number,
-): { parallel: number; note?: string } {
-  if (requested <= 1) return { parallel: 1 };
-  const nodes = specs.map((s) => s.nodes.controlPlanes + s.nodes.workers).sort((a, b) => b - a);
-  let n = Math.min(requested, specs.length);
-  while (n > 1 && nodes.slice(0, n).reduce((t, x) => t + x, 0) * NODE_MEMORY_BYTES > freeBytes) n--;
-  if (n === Math.min(requested, specs.length)) return { parallel: n };
-  const gib = (freeBytes / 1024 ** 3).toFixed(1);
-  return {
-    parallel: n,
-    note: `--parallel ${requested} lowered to ${n}: ${gib} GiB free, about ${(NODE_MEMORY_BYTES / 1024 ** 3).toFixed(1)} GiB per kind node`,
-  };
+export interface ThroughputSample {
+  path: "same-node" | "cross-node";
+  /** Megabits per second, as iperf3 reports the receiver side. */
+  mbps: number;
+  seconds: number;
+  /** The iperf3 image, pinned. */
+  image: string;
 }
 
-/** docker, kind and kubectl versions on this host ("absent" when a tool is not there). */
-export async function hostToolVersions(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Record<string, string>> {
-  const tc = new Toolchain({ env });
-  const docker = await probeDocker(tc).catch(() => undefined);
-  const safe = async (f: () => Promise<string | undefined>) => (await f().catch(() => undefined)) ?? "absent";
-  const labs = (
-    JSON.parse(
-      (await import("node:fs")).readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-    ) as { version: string }
-  ).version;
-  return {
-    docker: docker?.state === "ok" ? docker.info.serverVersion : "absent",
-    kind: tc.locate("kind") ? await safe(() => kindVersion(tc)) : "absent",
-    kubectl: tc.locate("kubectl") ? await safe(() => kubectlVersion(tc)) : "absent",
-    labs,
-  };
+export interface DataplaneSize {
+  node: string;
+  /** What was counted: iptables rules, nftables elements, IPVS services, BPF map entries. */
+  measure: DataplaneMeasure;
+  count: number;
+  command: string[];
+}
+
+export interface Performance {
+  latency: LatencySample[];
+  throughput: ThroughputSample[];
+  /** Why a measurement is missing (no Ingress in this lab, iperf3 pod failed, …). */
+  notes: string[];
 }
 
 /** Which catalogue probe's first resolved check stands for each latency path. */
@@ -149,40 +106,17 @@ export function latencyPlans(
   return out;
 }
 
-/** The dataplane measure for a lab's service proxy, and the node command that counts it. */
-export function dataplaneCommand(
-  serviceProxy: string,
-  cni: string,
-): Pick<DataplaneSize, "measure" | "command"> | undefined {
-  if (/iptables/.test(serviceProxy))
-    return { measure: "iptables-rules", command: ["sh", "-c", "iptables-save | grep -c '^-A'"] };
-  if (/nftables/.test(serviceProxy))
-    return {
-      measure: "nftables-elements",
-      command: ["sh", "-c", "nft list table ip kube-proxy | grep -oE ' : (goto|jump) ' | wc -l"],
-    };
-  if (/ipvs/.test(serviceProxy))
-    return { measure: "ipvs-services", command: ["sh", "-c", "grep -cE '^(TCP|UDP)' /proc/net/ip_vs"] };
-  if (cni === "cilium")
-    return {
-      measure: "bpf-map-entries",
-      command: [
-        "sh",
-        "-c",
-        "bpftool map dump pinned /sys/fs/bpf/tc/globals/cilium_lb4_services_v2 2>/dev/null | grep -c key",
-      ],
-    };
-  return undefined;
-}
-
 interface LabJsonLite {
-  nodes: { controlPlanes: number; workers: number };
   network: { podSubnet: string };
-  capabilities: Record<string, { value: unknown }>;
-  components: { kind: string; name: string }[];
 }
 
-async function measure(
+/**
+ * The performance sample of a lab that is up: latency per path, iperf3 throughput, and the
+ * dataplane's size on the first node, counted as the lab's components say (their
+ * `serviceDataplane.size`). What could not be measured is a note, never a number.
+ */
+export async function measurePerformance(
+  spec: LabSpec,
   state: LabState,
   tc: Toolchain,
   signal?: AbortSignal,
@@ -223,12 +157,7 @@ async function measure(
   const throughput = await iperf(kubectl, tc, facts, notes);
   const dataplane: DataplaneSize[] = [];
   const node = facts.nodes[0]?.name;
-  const how =
-    labJson &&
-    dataplaneCommand(
-      String(labJson.capabilities["serviceProxy"]?.value ?? ""),
-      labJson.components.find((c) => c.kind === "cni")?.name ?? "",
-    );
+  const how = serviceDataplaneOf(resolveLab(spec)).size;
   if (node && how) {
     const r = await dockerExec(tc, node, how.command);
     const count = Number.parseInt(r.stdout.trim(), 10);
@@ -237,7 +166,7 @@ async function measure(
       notes.push(
         `no dataplane size: \`${how.command.join(" ")}\` on ${node} said ${r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`}`,
       );
-  } else notes.push("no dataplane size: no counting command for this service proxy");
+  } else notes.push("no dataplane size: no component of this lab says how to count its Services on a node");
   return { performance: { latency, throughput, notes }, dataplane };
 }
 
@@ -313,104 +242,4 @@ async function iperf(
       .catch(() => undefined);
   }
   return out;
-}
-
-async function runOne(spec: LabSpec, o: CompareOptions, host: LabRun["host"]): Promise<LabRun> {
-  const env = o.env ?? process.env;
-  const say = o.onLine ?? (() => {});
-  const state = new LabState(stateRoot(env), spec.name).ensure();
-  const extra: PerformanceFile = { status: "ok" };
-  let clusterUp = false;
-  try {
-    say(`${spec.name}: up`);
-    await up({ spec, env, signal: o.signal, verify: false, ...o.upOptions });
-    clusterUp = true;
-    say(`${spec.name}: verify`);
-    const v = await verifyLab({ lab: spec.name, env, signal: o.signal });
-    say(`${spec.name}: ${v.summary}`);
-    if (o.performance !== false) {
-      say(`${spec.name}: performance sample`);
-      const tc = new Toolchain({ env, signal: o.signal, onCommand: commandLogger(state.logsDir) });
-      Object.assign(extra, await measure(state, tc, o.signal));
-    }
-  } catch (e) {
-    extra.status = clusterUp ? "error" : "failed";
-    extra.error = (e as Error).message.split("\n")[0];
-    say(`${spec.name}: ${extra.status}: ${extra.error}`);
-  }
-  writeFileSync(join(state.dir, PERFORMANCE_FILE), `${JSON.stringify(extra, null, 2)}\n`);
-  if (!o.keep) {
-    say(`${spec.name}: down`);
-    await down(spec.name, { env }).catch((e: Error) => say(`${spec.name}: down failed: ${e.message}`));
-  }
-  const run = collectLabRun(state.dir, host, spec.name);
-  const logs = join(o.out, "logs", spec.name);
-  makeDir(logs);
-  for (const part of [
-    "logs",
-    "timings.json",
-    "results",
-    "diagnostics",
-    PERFORMANCE_FILE,
-    "synth/lab.lock.json",
-  ]) {
-    const from = join(state.dir, part);
-    if (existsSync(from)) cpSync(from, join(logs, part), { recursive: true });
-  }
-  return { ...run, logs: `logs/${spec.name}` };
-}
-
-/**
- * Which labs may run at the same time, as groups of indexes into `specs`, in the order they
- * first appear. A host-wide side container (cloud-provider-kind) acts on every kind cluster on the
- * host, so a lab that runs one shares the host only with labs that run the same one with the
- * same arguments (host-wide.ts); labs without one share it with each other.
- */
-export function hostGroups(specs: readonly LabSpec[]): number[][] {
-  const keyOf = (spec: LabSpec) =>
-    JSON.stringify(
-      sideContainersOf(resolveLab(spec))
-        .filter((c) => c.hostWide)
-        .map((c) => [c.name, c.image, c.args]),
-    );
-  const groups = new Map<string, number[]>();
-  specs.forEach((s, i) => {
-    const key = keyOf(s);
-    groups.set(key, [...(groups.get(key) ?? []), i]);
-  });
-  return [...groups.values()];
-}
-
-export async function compareLabs(o: CompareOptions): Promise<{ results: RunResults; files: string[] }> {
-  if (!o.specs.length) throw new LabError("no labs to compare", "name labs, or pass --all", EXIT.usage);
-  // Without Docker every lab would "fail" one after another: that is the environment, say so
-  // once, before anything runs (exit 3, not 1).
-  await requireDocker(new Toolchain({ env: o.env ?? process.env, signal: o.signal }));
-  const { parallel, note } = parallelism(o.parallel ?? 1, o.specs, o.freeMemoryBytes ?? freemem());
-  if (note) o.onLine?.(note);
-  const host = hostFingerprint(await hostToolVersions(o.env));
-  const runs: LabRun[] = new Array(o.specs.length);
-  const groups = hostGroups(o.specs);
-  if (parallel > 1 && groups.length > 1)
-    o.onLine?.(
-      `labs that cannot share the Docker host run in ${groups.length} groups, one group after the other: ${groups.map((g) => g.map((i) => o.specs[i]!.name).join(" + ")).join(", then ")}`,
-    );
-  for (const group of groups) {
-    let next = 0;
-    const worker = async () => {
-      while (next < group.length) {
-        const i = group[next++]!;
-        if (o.signal?.aborted) return;
-        runs[i] = await runOne(o.specs[i]!, o, host);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, group.length) }, worker));
-  }
-  const results: RunResults = {
-    kind: RUN_KIND,
-    version: RUN_VERSION,
-    createdAt: new Date().toISOString(),
-    labs: runs.filter(Boolean),
-  };
-  return { results, files: writeRunDir(results, o.out) };
 }
