@@ -179,6 +179,20 @@ export type HostNeed =
     }
   | { kind: "bpf"; id: "kernel-bpf" };
 
+/** An address range a component hands out on the `kind` network, and how a lab changes it. */
+export interface AddressPool {
+  /** A CIDR (`172.18.255.192/27`) or a range (`172.18.255.200-172.18.255.250`). */
+  range: string;
+  /** What it is, for messages, e.g. `MetalLB pool`. */
+  what: string;
+  /** The LabSpec path that sets it, e.g. `loadBalancer.options.pool`. */
+  option: string;
+  /** A well-formed range, for the message when this one is not. */
+  example: string;
+  /** What to write in the lab to use `range` instead. */
+  setting(range: string): string;
+}
+
 /** What a component changes in the kind cluster config. Merged over all components. */
 export interface KindPatch {
   disableDefaultCNI?: boolean;
@@ -357,10 +371,10 @@ export interface Component<O = Record<string, unknown>> {
   /** What it needs of the Docker host's kernel (checked by `labs doctor <lab>`). */
   hostNeeds?(options: O, lab: LabView): HostNeed[];
   /**
-   * Address ranges it hands out on the `kind` Docker network (a CIDR or `first-last`), e.g. a
-   * load balancer's pool: `labs doctor` and `labs up` check that each lies inside that network.
+   * Address ranges it hands out on the `kind` Docker network, e.g. a load balancer's pool:
+   * `labs doctor` and `labs up` check that each lies inside that network (address-pool.ts).
    */
-  addressPools?(options: O, lab: LabView): string[];
+  addressPools?(options: O, lab: LabView): AddressPool[];
   /** Objects its controller creates in the cluster while it runs (lint checks admission against them). */
   runtimeObjects?(options: O, lab: LabView): RuntimeObject[];
   build?(ctx: BuildContext, options: O): void;

@@ -15,6 +15,7 @@ import {
   type ProductSources,
 } from "./compatibility.ts";
 import type {
+  AddressPool,
   ArtifactRef,
   Capabilities,
   CapabilityClaim,
@@ -253,9 +254,11 @@ export const hostNeedsOf = (lab: ResolvedLab): HostNeed[] =>
   );
 
 /** Address ranges the lab's components hand out on the `kind` network. */
-export const addressPoolsOf = (lab: ResolvedLab): string[] => [
-  ...new Set(collect(lab, (s) => s.component.addressPools?.(s.options, lab))),
-];
+export const addressPoolsOf = (lab: ResolvedLab): AddressPool[] =>
+  dedupe(
+    collect(lab, (s) => s.component.addressPools?.(s.options, lab)),
+    (p) => p.range,
+  );
 
 export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] =>
   dedupe(

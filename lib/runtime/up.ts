@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { assertPoolInNetwork } from "../components/address-pool.ts";
 import type { NodeArch } from "../components/component.ts";
 import { nodeArchOf } from "../components/host-paths.ts";
-import { assertPoolInNetwork } from "../components/lb/metallb-pool.ts";
 import { addressPoolsOf, resolveLab } from "../components/resolve.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
@@ -380,7 +380,7 @@ async function checkLoadBalancerPool(run: Run): Promise<void> {
       i === 0 ? "lb-pool" : `lb-pool-${i + 1}`,
       "load balancer pool inside the kind network",
       async () => assertPoolInNetwork(pool, (await kindNetworkSubnets(run.tc)) ?? []),
-      (subnet) => `${pool} in ${subnet}`,
+      (subnet) => `${pool.range} in ${subnet}`,
     );
   }
 }

@@ -9,6 +9,7 @@ import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BPF_NEED, IP_VS_NEED, NF_TABLES_NEED } from "../../lib/components/host-needs.ts";
+import { metallbAddressPool } from "../../lib/components/lb/metallb.ts";
 import { probeDocker } from "../../lib/runtime/docker.ts";
 import { type DoctorCheck, doctorChecks, INOTIFY_MIN, overall } from "../../lib/runtime/doctor/checks.ts";
 import { runDoctor } from "../../lib/runtime/doctor/doctor.ts";
@@ -50,7 +51,7 @@ const lab = (over: Partial<NonNullable<DoctorFacts["lab"]>> = {}): NonNullable<D
   podSubnet: "10.244.0.0/16",
   serviceSubnet: "10.96.0.0/16",
   hostPorts: [],
-  loadBalancerRanges: [],
+  addressPools: [],
   kernel: [NF_TABLES_NEED],
   helm: false,
   hostWide: [],
@@ -292,12 +293,14 @@ describe("doctor checks (made-up facts)", () => {
       detail: expect.stringMatching(/pod subnet 172\.18\.128\.0\/17 overlaps 172\.18\.0\.0\/16/),
     });
     const inside = check(
-      doctorChecks(facts({ lab: lab({ loadBalancerRanges: ["172.18.255.200-172.18.255.250"] }) })),
+      doctorChecks(
+        facts({ lab: lab({ addressPools: [metallbAddressPool("172.18.255.200-172.18.255.250")] }) }),
+      ),
       "lb-pool",
     );
     expect(inside.status).toBe("ok");
     const outside = check(
-      doctorChecks(facts({ lab: lab({ loadBalancerRanges: ["192.168.10.0/24"] }) })),
+      doctorChecks(facts({ lab: lab({ addressPools: [metallbAddressPool("192.168.10.0/24")] }) })),
       "lb-pool",
     );
     expect(outside).toMatchObject({
@@ -310,7 +313,7 @@ describe("doctor checks (made-up facts)", () => {
       doctorChecks(
         facts({
           kindNetwork: { exists: false, subnets: [] },
-          lab: lab({ loadBalancerRanges: ["10.0.0.0/24"] }),
+          lab: lab({ addressPools: [metallbAddressPool("10.0.0.0/24")] }),
         }),
       ),
       "lb-pool",

@@ -4,15 +4,38 @@ import { parseCidr } from "../../model/cidr.ts";
 import { DOCKER_KIND_NETWORK } from "../../model/defaults.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin } from "../../upstream/pins.ts";
-import { defineComponent, type LabView } from "../component.ts";
+import { formatV4, parsePool } from "../address-pool.ts";
+import { type AddressPool, defineComponent, type LabView } from "../component.ts";
 import { type FaultOffer, kubectlStep, NOT_FOUND } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
-import { DEFAULT_METALLB_POOL, lastPoolAddress, parsePool } from "./metallb-pool.ts";
 
 export const METALLB_VERSION = "v0.16.1";
 export const METALLB_MANIFEST = pin("metallb/metallb-native.yaml");
 export const METALLB_NAMESPACE = "metallb-system";
+
+/** Inside Docker's usual 172.18.0.0/16 kind network, at its top end, far from the node IPs. */
+export const DEFAULT_METALLB_POOL = "172.18.255.200-172.18.255.250";
+
+/** MetalLB's pool as an address pool labs checks against the kind network. */
+export function metallbAddressPool(range: string): AddressPool {
+  return {
+    range,
+    what: "MetalLB pool",
+    option: "loadBalancer.options.pool",
+    example: DEFAULT_METALLB_POOL,
+    setting: (r) => `loadBalancer: { name: "metallb", options: { pool: "${r}" } }`,
+  };
+}
+
+/** The last address of an IPv4 pool (a break-fix fault leaves only it in the pool), or undefined. */
+export function lastPoolAddress(pool: string): string | undefined {
+  const range = parsePool(pool);
+  if (range?.family !== "ipv4") return undefined;
+  // MetalLB hands out a pool's addresses from the bottom up, so the last is the one still free.
+  return formatV4(range.last);
+}
+
 /** Names of the pool and advertisement labs writes. */
 export const METALLB_POOL_NAME = "labs-pool";
 export const METALLB_L2_NAME = "labs-l2";
@@ -227,7 +250,7 @@ export const metallb = defineComponent({
     ),
   ],
   artifacts: () => [METALLB_MANIFEST],
-  addressPools: (o) => [o.pool],
+  addressPools: (o) => [metallbAddressPool(o.pool)],
   gates: () => [
     {
       stage: "crds",

@@ -3,7 +3,7 @@
  * with the fix in one line. Tested with made-up facts; the gatherer (facts.ts) is separate.
  */
 
-import { checkPoolInNetwork } from "../../components/lb/metallb-pool.ts";
+import { checkPoolInNetwork } from "../../components/address-pool.ts";
 import { overlaps, parseCidr } from "../../model/cidr.ts";
 import { DOCKER_KIND_NETWORK, KIND_VERSION } from "../../model/defaults.ts";
 import { hostWideConflicts, usersOf } from "../host-wide.ts";
@@ -289,9 +289,10 @@ function networkChecks(f: DoctorFacts): DoctorCheck[] {
         );
     }
   }
-  for (const range of f.lab.loadBalancerRanges) {
-    const pool = checkPoolInNetwork(range, subnets);
-    if (pool.ok) out.push(ok("lb-pool", "load balancer pool", `${range} lies inside ${pool.subnet}`));
+  for (const addressPool of f.lab.addressPools) {
+    const pool = checkPoolInNetwork(addressPool, subnets);
+    if (pool.ok)
+      out.push(ok("lb-pool", "load balancer pool", `${addressPool.range} lies inside ${pool.subnet}`));
     // Before kind made its network, the usual subnet is only a guess: a warning, not a failure.
     else out.push((exists ? fail : warn)("lb-pool", "load balancer pool", pool.problem, pool.fix));
   }

@@ -3,7 +3,7 @@
  * (no synth, no download), so doctor works before anything was fetched.
  */
 
-import type { HostNeed } from "../../components/component.ts";
+import type { AddressPool, HostNeed } from "../../components/component.ts";
 import {
   addressPoolsOf,
   collect,
@@ -29,8 +29,8 @@ export interface LabNeeds {
   podSubnet: string;
   serviceSubnet: string;
   hostPorts: HostPortJson[];
-  /** Address ranges components hand out on the `kind` network (MetalLB's pool, a CIDR or first-last). */
-  loadBalancerRanges: string[];
+  /** Address ranges components hand out on the `kind` network (MetalLB's pool). */
+  addressPools: AddressPool[];
   /** What the components need of the host's kernel (their `hostNeeds`), once each. */
   kernel: HostNeed[];
   /** A chart is rendered in the artifact step, so the helm binary is needed. */
@@ -53,7 +53,7 @@ export function labNeeds(spec: LabSpec): LabNeeds {
     podSubnet: spec.podSubnet,
     serviceSubnet: spec.serviceSubnet,
     hostPorts: hostPortsOf(lab),
-    loadBalancerRanges: addressPoolsOf(lab),
+    addressPools: addressPoolsOf(lab),
     hostWide: sideContainersOf(lab).filter((c) => c.hostWide),
     kernel: hostNeedsOf(lab),
     helm: chartsOf(lab).length > 0,
