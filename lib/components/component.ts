@@ -19,16 +19,42 @@ export type ComponentKind = "cni" | "proxy" | "ingress" | "gateway" | "loadBalan
 export const STAGES = ["crds", "cni", "platform", "apps", "probes"] as const;
 export type StageName = (typeof STAGES)[number];
 
+/**
+ * Who programs Services, as a closed set other code switches on (the prose stays in the claim's
+ * `reason`): kube-proxy in one of its modes, an eBPF dataplane that replaces it (the claim's `by`
+ * names the component), or nothing. A CNI whose Services live elsewhere (e.g. Open vSwitch flows)
+ * adds its mechanism here, and the compiler then shows every switch that must learn it.
+ */
+export type ServiceProxy =
+  | "kube-proxy iptables"
+  | "kube-proxy ipvs"
+  | "kube-proxy nftables"
+  | "ebpf"
+  | "none";
+export const SERVICE_PROXIES = [
+  "kube-proxy iptables",
+  "kube-proxy ipvs",
+  "kube-proxy nftables",
+  "ebpf",
+  "none",
+] as const satisfies readonly ServiceProxy[];
+
+/**
+ * How pod traffic crosses nodes: a `vxlan` or `geneve` tunnel, `routed` (a route per node's pod
+ * CIDR: host-gw, direct routing), `wireguard` (encrypted tunnel), or `unknown` (the CNI does not say).
+ */
+export type PodEncapsulation = "vxlan" | "geneve" | "routed" | "wireguard" | "unknown";
+
 /** What a lab can do. Expectations of probes are computed from these. */
 export interface Capabilities {
   /** NetworkPolicy objects are enforced by the dataplane. */
   networkPolicy: boolean;
   /** Something other than kube-proxy programs Services (Cilium KPR, Calico eBPF). */
   kubeProxyReplacement: boolean;
-  /** Who programs Services: kube-proxy's mode or the replacing component. */
-  serviceProxy: string;
-  /** How pod traffic crosses nodes: vxlan, geneve, routed (host-gw / direct), wireguard. */
-  podEncapsulation: string;
+  /** Who programs Services: kube-proxy's mode or the replacing dataplane (see ServiceProxy). */
+  serviceProxy: ServiceProxy;
+  /** How pod traffic crosses nodes (see PodEncapsulation). */
+  podEncapsulation: PodEncapsulation;
   /** Services of type LoadBalancer get an address reachable from the host. */
   loadBalancer: boolean;
   /** An Ingress controller serves Ingress objects. */
@@ -111,6 +137,60 @@ export interface Inspection {
   explains: string;
   /** A fragment the output must contain for the component to be in effect (a probe checks it). */
   expectContains?: string;
+}
+
+/** What `labs compare` counts on a node to show how big Services make the dataplane. */
+export type DataplaneMeasure = "iptables-rules" | "nftables-elements" | "ipvs-services" | "bpf-map-entries";
+
+/**
+ * How Services show on a node in the dataplane a component programs. The guide's "watch a Service
+ * appear" exercise runs `inspection` before and after adding a Service and answers with `grows`;
+ * `labs compare` runs `size.command` on the first node for its dataplane-size column. Each field
+ * comes from the last component, in claim order (proxy, cni, …), that gives it.
+ */
+export interface ServiceDataplane {
+  /** The id of one of this component's inspections that lists Services on a node. */
+  inspection?: string;
+  /** What one more Service adds to that inspection's output, for learners. */
+  grows?: string;
+  /** Services' footprint on one node: the unit, and a node command that prints one number. */
+  size?: { measure: DataplaneMeasure; command: string[] };
+}
+
+/**
+ * Something a component needs of the Docker host's kernel, which every kind node shares;
+ * `labs doctor <lab>` checks each before anything is created. `kernel-module`: a module (or a
+ * built-in option) that the first user loads on demand; `bpf`: the bpf() syscall, its JIT and a
+ * BPF filesystem, for an eBPF dataplane.
+ */
+export type HostNeed =
+  | {
+      kind: "kernel-module";
+      /** Check id, e.g. `kernel-ipvs`; needs with the same id are checked once. */
+      id: string;
+      title: string;
+      module: string;
+      /** The kernel config option that builds it, e.g. `CONFIG_IP_VS`. */
+      config: string;
+      /** Who loads it on demand, e.g. `kube-proxy`. */
+      loadedBy: string;
+      /** The command that loads it by hand. */
+      load: string;
+    }
+  | { kind: "bpf"; id: "kernel-bpf" };
+
+/** An address range a component hands out on the `kind` network, and how a lab changes it. */
+export interface AddressPool {
+  /** A CIDR (`172.18.255.192/27`) or a range (`172.18.255.200-172.18.255.250`). */
+  range: string;
+  /** What it is, for messages, e.g. `MetalLB pool`. */
+  what: string;
+  /** The LabSpec path that sets it, e.g. `loadBalancer.options.pool`. */
+  option: string;
+  /** A well-formed range, for the message when this one is not. */
+  example: string;
+  /** What to write in the lab to use `range` instead. */
+  setting(range: string): string;
 }
 
 /** What a component changes in the kind cluster config. Merged over all components. */
@@ -286,6 +366,15 @@ export interface Component<O = Record<string, unknown>> {
   faults?(options: O, lab: LabView): ComponentFaults;
   /** Values the runtime fills into stage files once the cluster exists (see ClusterVariable). */
   clusterVariables?(options: O, lab: LabView): ClusterVariable[];
+  /** How Services show on a node in the dataplane it programs (guide exercise, compare's size column). */
+  serviceDataplane?(options: O, lab: LabView): ServiceDataplane;
+  /** What it needs of the Docker host's kernel (checked by `labs doctor <lab>`). */
+  hostNeeds?(options: O, lab: LabView): HostNeed[];
+  /**
+   * Address ranges it hands out on the `kind` Docker network, e.g. a load balancer's pool:
+   * `labs doctor` and `labs up` check that each lies inside that network (address-pool.ts).
+   */
+  addressPools?(options: O, lab: LabView): AddressPool[];
   /** Objects its controller creates in the cluster while it runs (lint checks admission against them). */
   runtimeObjects?(options: O, lab: LabView): RuntimeObject[];
   build?(ctx: BuildContext, options: O): void;

@@ -15,6 +15,7 @@ import {
   type ProductSources,
 } from "./compatibility.ts";
 import type {
+  AddressPool,
   ArtifactRef,
   Capabilities,
   CapabilityClaim,
@@ -24,23 +25,42 @@ import type {
   Component,
   ComponentKind,
   Gate,
+  HostNeed,
   Inspection,
+  ServiceDataplane,
   SideContainer,
 } from "./component.ts";
 import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
-import type { ResolvedLab, Selected } from "./resolved-lab.ts";
+import type { ResolvedClaims, ResolvedLab, Selected } from "./resolved-lab.ts";
 import { labRules } from "./rules.ts";
 
-export type { ResolvedLab, Selected };
+export type { ResolvedClaims, ResolvedLab, Selected };
+
+/**
+ * The service proxy as prose names it: kube-proxy's mode as it is, an eBPF dataplane with the
+ * component that runs it ("cilium ebpf"), so that reasons read the same whoever claims it.
+ */
+export function serviceProxyText(claim: ResolvedClaims["serviceProxy"]): string {
+  switch (claim.value) {
+    case "ebpf":
+      return `${claim.by} ebpf`;
+    case "kube-proxy iptables":
+    case "kube-proxy ipvs":
+    case "kube-proxy nftables":
+    case "none":
+      return claim.value;
+  }
+}
 
 /** The order components are applied and claims are merged: later claims win. */
 const ORDER: ComponentKind[] = ["proxy", "cni", "loadBalancer", "ingress", "gateway", "app"];
 
-const BASELINE: Record<CapabilityName, CapabilityClaim & { by: string }> = {
+const BASELINE: ResolvedClaims = {
   networkPolicy: { value: false, reason: "no component of this lab enforces NetworkPolicy", by: "labs" },
   kubeProxyReplacement: { value: false, reason: "kube-proxy programs Services", by: "labs" },
-  serviceProxy: { value: "kube-proxy", reason: "kube-proxy programs Services", by: "labs" },
+  // Every lab selects a proxy component, whose claim replaces this one.
+  serviceProxy: { value: "kube-proxy iptables", reason: "kube-proxy programs Services", by: "labs" },
   podEncapsulation: { value: "unknown", reason: "the CNI does not say", by: "labs" },
   loadBalancer: { value: false, reason: "no load balancer: LoadBalancer Services stay pending", by: "labs" },
   ingress: { value: false, reason: "no Ingress controller in this lab", by: "labs" },
@@ -156,7 +176,10 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
   for (const s of selected) {
     const c = s.component.capabilities?.(s.options, base) ?? {};
     for (const [name, claim] of Object.entries(c) as [CapabilityName, CapabilityClaim][]) {
-      claims[name] = { ...claim, by: s.component.name };
+      (claims as Record<CapabilityName, CapabilityClaim & { by: string }>)[name] = {
+        ...claim,
+        by: s.component.name,
+      };
     }
   }
   const capabilities = Object.fromEntries(
@@ -196,6 +219,25 @@ export function resolveLab(spec: LabSpec): ResolvedLab {
 export function collect<T>(lab: ResolvedLab, pickFn: (s: Selected) => T[] | undefined): T[] {
   return lab.components.flatMap((s) => pickFn(s) ?? []);
 }
+
+/** How Services show on a node: each field from the last component that gives it (see ServiceDataplane). */
+export function serviceDataplaneOf(lab: ResolvedLab): ServiceDataplane {
+  return Object.assign({}, ...collect(lab, (s) => [s.component.serviceDataplane?.(s.options, lab) ?? {}]));
+}
+
+/** What the lab needs of the host's kernel, once per check id. */
+export const hostNeedsOf = (lab: ResolvedLab): HostNeed[] =>
+  dedupe(
+    collect(lab, (s) => s.component.hostNeeds?.(s.options, lab)),
+    (n) => n.id,
+  );
+
+/** Address ranges the lab's components hand out on the `kind` network. */
+export const addressPoolsOf = (lab: ResolvedLab): AddressPool[] =>
+  dedupe(
+    collect(lab, (s) => s.component.addressPools?.(s.options, lab)),
+    (p) => p.range,
+  );
 
 export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] =>
   dedupe(

@@ -7,11 +7,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { assertPoolInNetwork } from "../components/address-pool.ts";
 import type { NodeArch } from "../components/component.ts";
 import { nodeArchOf } from "../components/host-paths.ts";
-import { metallbPoolOf } from "../components/lb/metallb.ts";
-import { assertPoolInNetwork } from "../components/lb/metallb-pool.ts";
-import { resolveLab } from "../components/resolve.ts";
+import { addressPoolsOf, resolveLab } from "../components/resolve.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import type { ArtifactEvent } from "../upstream/fetch-artifacts.ts";
@@ -392,16 +391,16 @@ async function fillClusterVariables(run: Run): Promise<void> {
   );
 }
 
-/** MetalLB's pool must lie inside the real `kind` network, which exists once the cluster does. */
+/** Address pools (MetalLB's) must lie inside the real `kind` network, which exists once the cluster does. */
 async function checkLoadBalancerPool(run: Run): Promise<void> {
-  const pool = metallbPoolOf(resolveLab(run.spec));
-  if (!pool) return;
-  await run.progress.task(
-    "lb-pool",
-    "load balancer pool inside the kind network",
-    async () => assertPoolInNetwork(pool, (await kindNetworkSubnets(run.tc)) ?? []),
-    (subnet) => `${pool} in ${subnet}`,
-  );
+  for (const [i, pool] of addressPoolsOf(resolveLab(run.spec)).entries()) {
+    await run.progress.task(
+      i === 0 ? "lb-pool" : `lb-pool-${i + 1}`,
+      "load balancer pool inside the kind network",
+      async () => assertPoolInNetwork(pool, (await kindNetworkSubnets(run.tc)) ?? []),
+      (subnet) => `${pool.range} in ${subnet}`,
+    );
+  }
 }
 
 /** Pulls every image of the lock that the host does not have yet; returns them all. */

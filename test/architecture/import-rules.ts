@@ -55,9 +55,19 @@ export const LAYERS: readonly Layer[] = [
     why: "diffs between labs and the teaching material read synthesized labs, probes and faults; nothing that builds labs depends on how they are explained",
   },
   {
-    name: "running and reporting",
-    units: ["lib/runtime", "lib/report"],
-    why: "runtime runs the tools against a cluster, report turns results into pages; they are peers, and what needs both (compare) is composed above them",
+    name: "reporting",
+    units: ["lib/report"],
+    why: "report reads run folders and writes pages: data in, files out, no tools run; it also declares the results format (results.json, performance) that the runtime fills in",
+  },
+  {
+    name: "running",
+    units: ["lib/runtime"],
+    why: "the only place that runs docker, kind, kubectl and helm; it produces the results the report layer declares",
+  },
+  {
+    name: "comparing",
+    units: ["lib/compare"],
+    why: "labs compare runs labs one after another (runtime) and writes the comparison (report): it is composed above both",
   },
   {
     name: "command line",
@@ -140,11 +150,6 @@ export const ALLOWED: readonly Allowed[] = [
     from: "lib/probes/",
     to: "lib/faults/compare.ts",
     why: "pending #14 D: the probe report carries FaultCheck and its schema (merged from #15 after #14 was split); they are the report's format and belong below probes with Expect, not in lib/faults",
-  },
-  {
-    from: "lib/runtime/compare.ts",
-    to: "lib/report/",
-    why: "pending #14 B: compare orchestration is lifted above runtime and report",
   },
 ];
 

@@ -20,7 +20,7 @@ async function compare(args: CompareArgs, io: Io): Promise<number> {
   // Checked before the first lab comes up, not after an hour of runs.
   const out = checkOutputDir(pathFlag(args.out, "--out")!, { marker: "results.json", force: args.force });
   const entries = await selectLabs(args);
-  const { compareLabs } = await import("../../runtime/compare.ts");
+  const { compareLabs } = await import("../../compare/compare-labs.ts");
   const { interruptScope } = await import("../../runtime/interrupt.ts");
   const scope = interruptScope(() => io.err("labs: stopping the comparison after the current step…"));
   try {
