@@ -1,6 +1,7 @@
 import type { Chart } from "cdk8s";
 import type { z } from "zod";
 import type { Finding } from "../model/findings.ts";
+import type { KubeProxyMode } from "../model/kube-proxy-mode.ts";
 import type { KubeVersion } from "../model/kubernetes-version.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { RuntimeObject } from "../validate/admission.ts";
@@ -116,7 +117,7 @@ export interface Inspection {
 /** What a component changes in the kind cluster config. Merged over all components. */
 export interface KindPatch {
   disableDefaultCNI?: boolean;
-  kubeProxyMode?: "iptables" | "ipvs" | "nftables" | "none";
+  kubeProxyMode?: KubeProxyMode;
   /** Mounted on every node. */
   extraMounts?: { hostPath: string; containerPath: string; readOnly?: boolean }[];
   /** Mapped on the first node that matches `node` (default: first control plane). */

@@ -11,6 +11,7 @@ import {
 } from "../components/component.ts";
 import { type ResolvedLab, resolveLab } from "../components/resolve.ts";
 import { LabError } from "../model/errors.ts";
+import { DEFAULT_KUBE_PROXY_MODE } from "../model/kube-proxy-mode.ts";
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import { buildProbesStage, type ProbesStage } from "../probes/stage.ts";
 import { StageChart } from "./stage-order.ts";
@@ -50,7 +51,7 @@ const noCharts: RenderedChartReader = (render) => {
 function mergeKindPatches(patches: KindPatch[]): Required<KindPatch> {
   const out: Required<KindPatch> = {
     disableDefaultCNI: false,
-    kubeProxyMode: "iptables",
+    kubeProxyMode: DEFAULT_KUBE_PROXY_MODE,
     extraMounts: [],
     extraPortMappings: [],
     ingressNodeLabels: {},

@@ -1,3 +1,4 @@
+import type { RunningKubeProxyMode } from "../../model/kube-proxy-mode.ts";
 import {
   type BrokenInspection,
   type Fault,
@@ -9,7 +10,7 @@ import {
   serviceUnprogrammed,
 } from "../fault.ts";
 
-export type KubeProxyMode = "iptables" | "ipvs" | "nftables";
+type KubeProxyMode = RunningKubeProxyMode;
 
 /** What each mode leaves on a node, how labs removes it, and what a learner looks at. */
 interface ModeRules {

@@ -44,7 +44,7 @@ import {
 } from "./support.ts";
 
 const APPS = ["echo", "echo-v2"];
-const eg = { kubeProxyMode: "nftables", northSouth: { gateway: "envoy-gateway" }, apps: APPS };
+const eg = { kubeProxyMode: "nftables", northSouth: { gateway: "envoy-gateway" }, apps: APPS } as const;
 
 const specErrors = (input: object) =>
   checkLab(parseLabSpec(lab(input)))
@@ -320,7 +320,7 @@ describe.skipIf(!!chartMissing)(`Envoy Gateway's chart (${chartSource})`, () => 
 describe("Cilium's Gateway API", () => {
   const cilium = {
     cni: { name: "cilium", options: { kubeProxyReplacement: true } },
-    kubeProxyMode: "none",
+    kubeProxyMode: "none" as const,
     northSouth: { gateway: "cilium" },
     loadBalancer: "cloud-provider-kind",
     apps: APPS,
