@@ -1,5 +1,6 @@
 import type { Chart } from "cdk8s";
 import type { z } from "zod";
+import type { ArtifactReader, ArtifactRef } from "../model/artifact-ref.ts";
 import type { Finding } from "../model/findings.ts";
 import type { KubeProxyMode } from "../model/kube-proxy-mode.ts";
 import type { KubeVersion } from "../model/kubernetes-version.ts";
@@ -64,15 +65,8 @@ export interface CapabilityClaim<V = Capabilities[CapabilityName]> {
 }
 export type CapabilityClaims = { [K in CapabilityName]?: CapabilityClaim<Capabilities[K]> };
 
-/** An upstream file a component needs, pinned by sha256. Resolved into the cache before synth. */
-export interface ArtifactRef {
-  /** Stable id used to look the bytes up at synth time, e.g. `flannel/kube-flannel.yml`. */
-  id: string;
-  url: string;
-  sha256: string;
-  /** How the runtime uses it: a manifest to include, a tarball to extract, a Helm chart. */
-  type: "manifest" | "tarball" | "chart";
-}
+/** Upstream files a component needs, pinned by sha256 (declared in lib/model, shared with lib/upstream). */
+export type { ArtifactReader, ArtifactRef } from "../model/artifact-ref.ts";
 
 /**
  * A Helm chart a component renders. Rendering (`helm template --include-crds`) happens in the
@@ -237,9 +231,6 @@ export interface LabView {
     apps: string[];
   };
 }
-
-/** Reads a pinned artifact from the cache. Synth never downloads. */
-export type ArtifactReader = (ref: ArtifactRef) => Buffer;
 
 /** What `build` gets: the lab, a chart per stage, and the cache. */
 export interface BuildContext {

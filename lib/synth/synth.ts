@@ -16,12 +16,13 @@ import {
 import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
 import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
 import type { LabInput, LabSpec } from "../model/lab-spec.ts";
 import { stringifyYamlDocuments } from "../model/yaml.ts";
 import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../probes/probe-clients.ts";
 import { formatIssue, type ObjectIssue } from "../validate/issue.ts";
 import { lintObjects } from "../validate/lint.ts";
-import { identity, type K8sObject, type LocatedObject } from "../validate/object-ref.ts";
+import { identity, type LocatedObject } from "../validate/object-ref.ts";
 import { validateSchemas } from "../validate/schema.ts";
 import { imagesOf } from "./images.ts";
 import { Lab } from "./lab.ts";

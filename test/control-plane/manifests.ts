@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseManifest } from "../../lib/components/upstream-manifest.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import type { StageJson } from "../../lib/runtime/state.ts";
-import type { K8sObject } from "../../lib/validate/object-ref.ts";
 
 export { describe as describeObject } from "../../lib/validate/object-ref.ts";
 export type { K8sObject };

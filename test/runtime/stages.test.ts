@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gate } from "../../lib/components/component.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import { stringifyYamlDocuments } from "../../lib/model/yaml.ts";
 import { gateLabel, gateObjects, gateWaitArgs } from "../../lib/runtime/gates.ts";
 import { Kubectl } from "../../lib/runtime/kubectl.ts";
@@ -24,7 +25,6 @@ import {
 } from "../../lib/runtime/stages.ts";
 import type { StageJson } from "../../lib/runtime/state.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
-import type { K8sObject } from "../../lib/validate/object-ref.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";
 import { indexOf, thrown } from "./support.ts";
 

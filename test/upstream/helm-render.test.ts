@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import type { ArtifactRef } from "../../lib/components/component.ts";
+import type { ArtifactRef } from "../../lib/model/artifact-ref.ts";
 import { ensureRendered, findHelm, helmVersion, renderChart } from "../../lib/runtime/helm.ts";
 import { writeBlob } from "../../lib/upstream/cache.ts";
 import { sha256Hex } from "../../lib/upstream/digest.ts";

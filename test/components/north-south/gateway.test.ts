@@ -26,9 +26,9 @@ import {
 } from "../../../lib/components/gateway/envoy-gateway-values.ts";
 import { GATEWAY_API_CRD_NAMES } from "../../../lib/components/gateway/gateway-api-crds.ts";
 import { checkLab } from "../../../lib/components/resolve.ts";
+import type { K8sObject } from "../../../lib/model/k8s-object.ts";
 import { parseLabSpec } from "../../../lib/model/lab-spec.ts";
 import { renderChart } from "../../../lib/runtime/helm.ts";
-import type { K8sObject } from "../../../lib/validate/object-ref.ts";
 import { envoyGatewayChartFromModule } from "../../support/envoy-gateway-chart.ts";
 import { helmBinary } from "../../support/helm-binary.ts";
 import { noteSkip } from "../support/upstream.ts";
