@@ -16,7 +16,6 @@ import { resolveLab, sideContainersOf } from "../components/resolve.ts";
 import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
-import type { ProbesPlan } from "../probes/check.ts";
 import type { HttpRequestSpec, Probe, ProbePlan } from "../probes/plan.ts";
 import { type Batch, resolvePlan } from "../probes/resolver.ts";
 import { collectLabRun, PERFORMANCE_FILE, type PerformanceFile } from "../report/collect.ts";
@@ -38,7 +37,7 @@ import { dockerExec, probeDocker, requireDocker } from "./docker.ts";
 import { down } from "./down.ts";
 import { kindVersion } from "./kind.ts";
 import { Kubectl, kubectlVersion } from "./kubectl.ts";
-import { LabState, readJson, stateRoot } from "./state.ts";
+import { LabState, stateRoot } from "./state.ts";
 import { Toolchain } from "./toolchain.ts";
 import { type UpOptions, up } from "./up.ts";
 import { gatherClusterFacts, runBatch, verifyLab } from "./verify.ts";
@@ -175,23 +174,16 @@ export function dataplaneCommand(
   return undefined;
 }
 
-interface LabJsonLite {
-  nodes: { controlPlanes: number; workers: number };
-  network: { podSubnet: string };
-  capabilities: Record<string, { value: unknown }>;
-  components: { kind: string; name: string }[];
-}
-
 async function measure(
   state: LabState,
   tc: Toolchain,
   signal?: AbortSignal,
 ): Promise<{ performance: Performance; dataplane: DataplaneSize[] }> {
   const notes: string[] = [];
-  const labJson = readJson<LabJsonLite>(join(state.synthDir, "lab.json"));
-  const plan = readJson<ProbesPlan>(join(state.synthDir, "probes.plan.json"));
+  const labJson = state.readLabJson();
+  const plan = state.readProbesPlan();
   const kubectl = new Kubectl(tc, state.kubeconfig);
-  const facts = await gatherClusterFacts(kubectl, labJson?.network.podSubnet ?? "");
+  const facts = await gatherClusterFacts(kubectl, labJson.network.podSubnet);
   const latency: LatencySample[] = [];
   if (plan) {
     for (const { path, batch } of latencyPlans(resolvePlan(plan, facts).batches)) {
@@ -223,12 +215,10 @@ async function measure(
   const throughput = await iperf(kubectl, tc, facts, notes);
   const dataplane: DataplaneSize[] = [];
   const node = facts.nodes[0]?.name;
-  const how =
-    labJson &&
-    dataplaneCommand(
-      String(labJson.capabilities["serviceProxy"]?.value ?? ""),
-      labJson.components.find((c) => c.kind === "cni")?.name ?? "",
-    );
+  const how = dataplaneCommand(
+    String(labJson.capabilities["serviceProxy"]?.value ?? ""),
+    labJson.components.find((c) => c.kind === "cni")?.name ?? "",
+  );
   if (node && how) {
     const r = await dockerExec(tc, node, how.command);
     const count = Number.parseInt(r.stdout.trim(), 10);

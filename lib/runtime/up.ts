@@ -7,12 +7,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import * as z from "zod/mini";
 import type { NodeArch } from "../components/component.ts";
 import { nodeArchOf } from "../components/host-paths.ts";
 import { metallbPoolOf } from "../components/lb/metallb.ts";
 import { assertPoolInNetwork } from "../components/lb/metallb-pool.ts";
 import { resolveLab } from "../components/resolve.ts";
 import { EXIT, LabError } from "../model/errors.ts";
+import type { LabJson, SideContainer } from "../model/lab-json.ts";
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import type { ArtifactEvent } from "../upstream/fetch-artifacts.ts";
 import { upstreamSettingsFromEnv } from "../upstream/settings.ts";
@@ -42,11 +44,9 @@ import { dockerInVm, ensureSideContainers, sideContainerFor } from "./side-conta
 import { describeFailure, runStages } from "./stages.ts";
 import {
   type ClusterMarker,
-  type LabJson,
   LabState,
   listLabStates,
   readJson,
-  type SideContainerJson,
   stateRoot,
   writeJsonAtomic,
 } from "./state.ts";
@@ -292,7 +292,7 @@ async function synthesize(run: Run, arch: NodeArch): Promise<string> {
     });
     writePrepared(prepared, state.synthDir);
   });
-  const labJson = state.readLabJson()!;
+  const labJson = state.readLabJson();
   run.labJson = labJson;
   const kindYaml = readFileSync(join(state.synthDir, "kind.yaml"), "utf8");
   const concrete = concreteKindConfig(kindYaml, labJson.hostPathVariables ?? [], {
@@ -409,7 +409,7 @@ async function applyStages(run: Run, inVm: boolean): Promise<void> {
   const labJson = run.labJson!;
   const sides = labJson.sideContainers.map((c) => sideContainerFor(c, inVm));
   const stageNames = new Set(labJson.stages.map((st) => st.name));
-  const start = async (group: SideContainerJson[], id: string) => {
+  const start = async (group: SideContainer[], id: string) => {
     if (!group.length) return;
     await run.progress.task(
       id,
@@ -563,12 +563,17 @@ async function writeOwnKubeconfig(tc: Toolchain, state: LabState) {
 function runningLabPorts(me: LabState, clusters: string[]) {
   return listLabStates(me.root)
     .filter((s) => s.lab !== me.lab && clusters.includes(s.clusterName) && s.readMarker())
-    .map((s) => ({ lab: s.lab, hostPorts: s.readLabJson()?.hostPorts ?? [] }));
+    .map((s) => ({ lab: s.lab, hostPorts: s.readLabJson().hostPorts }));
 }
 
+/** The part of lab.lock.json preloading reads (lib/synth/lock.ts writes it with the lab). */
+const lockImagesSchema = z.object({ images: z.array(z.object({ image: z.string() })) });
+
 function lockImages(state: LabState): string[] {
-  const lock = readJson<{ images?: { image: string }[] }>(join(state.synthDir, "lab.lock.json"));
-  return [...new Set((lock?.images ?? []).map((i) => i.image))];
+  const path = join(state.synthDir, "lab.lock.json");
+  const lock = readJson(path, lockImagesSchema, state.resynth);
+  if (!lock) throw new LabError(`lab ${state.lab} has no ${path}`, state.resynth, EXIT.environment);
+  return [...new Set(lock.images.map((i) => i.image))];
 }
 
 function noteArtifact(progress: Progress, e: ArtifactEvent) {

@@ -6,9 +6,9 @@
 import { metallbPoolOf } from "../../components/lb/metallb.ts";
 import { collect, type ResolvedLab, resolveLab, sideContainersOf } from "../../components/resolve.ts";
 import { formatVersion } from "../../model/kubernetes-version.ts";
+import type { HostPort, SideContainer } from "../../model/lab-json.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
 import { chartsOf } from "../prepare.ts";
-import type { HostPortJson, SideContainerJson } from "../state.ts";
 
 export interface LabNeeds {
   name: string;
@@ -21,12 +21,12 @@ export interface LabNeeds {
   cni: string;
   podSubnet: string;
   serviceSubnet: string;
-  hostPorts: HostPortJson[];
+  hostPorts: HostPort[];
   /** Address ranges a load balancer hands out on the `kind` network (MetalLB's pool, a CIDR or first-last). */
   loadBalancerRanges: string[];
   needs: { ipvs: boolean; nftables: boolean; bpf: boolean; helm: boolean };
   /** Side containers that serve every kind cluster on the host (cloud-provider-kind). */
-  hostWide: SideContainerJson[];
+  hostWide: SideContainer[];
 }
 
 export function labNeeds(spec: LabSpec): LabNeeds {
@@ -60,7 +60,7 @@ export function labNeeds(spec: LabSpec): LabNeeds {
 }
 
 /** Host ports as the kind config will map them (listenAddress from the spec). */
-function hostPortsOf(lab: ResolvedLab): HostPortJson[] {
+function hostPortsOf(lab: ResolvedLab): HostPort[] {
   const mappings = collect(lab, (s) => s.component.kindConfig?.(s.options, lab).extraPortMappings);
   return mappings.map((m) => ({
     listenAddress: lab.spec.listenAddress,
