@@ -12,10 +12,10 @@ import type { NodeArch } from "../components/component.ts";
 import { nodeArchOf } from "../components/host-paths.ts";
 import { metallbPoolOf } from "../components/lb/metallb.ts";
 import { assertPoolInNetwork } from "../components/lb/metallb-pool.ts";
-import { resolveLab } from "../components/resolve.ts";
+import { type ResolvedLab, resolveLab } from "../components/resolve.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabJson, SideContainer } from "../model/lab-json.ts";
-import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
+import type { LabSpec } from "../model/lab-spec.ts";
 import type { ArtifactEvent } from "../upstream/fetch-artifacts.ts";
 import { upstreamSettingsFromEnv } from "../upstream/settings.ts";
 import { resolveClusterVariables, writeAppliedStages } from "./cluster-variables.ts";
@@ -55,7 +55,8 @@ import { Toolchain } from "./toolchain.ts";
 import { type VerifyOutcome, verifyLab } from "./verify.ts";
 
 export interface UpOptions {
-  spec: LabSpec | LabInput;
+  /** The lab as the catalogue parsed it: `up` resolves it once and parses it no more. */
+  spec: LabSpec;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   progress?: ProgressSink;
@@ -125,6 +126,8 @@ interface Run {
   opts: UpOptions;
   env: NodeJS.ProcessEnv;
   spec: LabSpec;
+  /** The lab resolved once, for the steps before synth (doctor, artifacts, synth, lb pool). */
+  lab: ResolvedLab;
   state: LabState;
   tc: Toolchain;
   kubectl: Kubectl;
@@ -167,7 +170,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
 
 function startRun(opts: UpOptions): Run {
   const env = opts.env ?? process.env;
-  const spec = parseLabSpec(opts.spec);
+  const lab = resolveLab(opts.spec);
+  const spec = lab.spec;
   const state = new LabState(stateRoot(env), spec.name).ensure();
   const tc = new Toolchain({ env, signal: opts.signal, onCommand: commandLogger(state.logsDir) });
   const failed = new FailedTask(opts.progress);
@@ -175,6 +179,7 @@ function startRun(opts: UpOptions): Run {
     opts,
     env,
     spec,
+    lab,
     state,
     tc,
     kubectl: new Kubectl(tc, state.kubeconfig),
@@ -250,7 +255,7 @@ async function checkHost(run: Run): Promise<void> {
       // (checkHostPorts names the lab holding one); a converged cluster holds its own already.
       const facts = await gatherFacts(
         run.tc,
-        { ...labNeeds(spec), hostPorts: [] },
+        { ...labNeeds(run.lab), hostPorts: [] },
         {
           stateRoot: run.state.root,
           readHost: run.opts.readHost,
@@ -282,7 +287,7 @@ async function synthesize(run: Run, arch: NodeArch): Promise<string> {
   // Flags win over LABS_OFFLINE / LABS_MIRROR; the cache is LABS_CACHE_DIR's, as for `labs prefetch`.
   const upstream = upstreamSettingsFromEnv(run.env);
   await progress.task("synth", "artifacts and synth", async () => {
-    const prepared = await prepareLab(run.spec, {
+    const prepared = await prepareLab(run.lab, {
       cacheDir: upstream.cacheDir,
       offline: run.opts.offline || upstream.offline,
       mirror: run.opts.mirror ?? upstream.mirror,
@@ -376,7 +381,7 @@ async function fillClusterVariables(run: Run): Promise<void> {
 
 /** MetalLB's pool must lie inside the real `kind` network, which exists once the cluster does. */
 async function checkLoadBalancerPool(run: Run): Promise<void> {
-  const pool = metallbPoolOf(resolveLab(run.spec));
+  const pool = metallbPoolOf(run.lab);
   if (!pool) return;
   await run.progress.task(
     "lb-pool",

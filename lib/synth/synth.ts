@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { ApiObject, App } from "cdk8s";
 import type { ArtifactReader, RenderedChartReader } from "../components/component.ts";
 import {
+  type AnyLab,
   artifactsOf,
   clusterVariablesOf,
   gatesOf,
@@ -26,7 +27,6 @@ import {
   type StageName,
   type StagePlan,
 } from "../model/lab-json.ts";
-import type { LabInput, LabSpec } from "../model/lab-spec.ts";
 import { stringifyYamlDocuments } from "../model/yaml.ts";
 import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../probes/probe-clients.ts";
 import { formatIssue, type ObjectIssue } from "../validate/issue.ts";
@@ -83,7 +83,7 @@ function validateConstructs(app: App): void {
 }
 
 /** Pure, in-memory synth of one lab: construct, render, validate, lint, lock. */
-export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions = {}): Promise<SynthOutput> {
+export async function synthLab(spec: AnyLab, options: SynthOptions = {}): Promise<SynthOutput> {
   const app = new App({ outdir: "unused" });
   const construct = new Lab(app, "lab", {
     spec,

@@ -4,7 +4,7 @@
  */
 
 import { metallbPoolOf } from "../../components/lb/metallb.ts";
-import { collect, type ResolvedLab, resolveLab, sideContainersOf } from "../../components/resolve.ts";
+import { asResolvedLab, collect, type ResolvedLab, sideContainersOf } from "../../components/resolve.ts";
 import { formatVersion } from "../../model/kubernetes-version.ts";
 import type { HostPort, SideContainer } from "../../model/lab-json.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
@@ -29,8 +29,9 @@ export interface LabNeeds {
   hostWide: SideContainer[];
 }
 
-export function labNeeds(spec: LabSpec): LabNeeds {
-  const lab = resolveLab(spec);
+export function labNeeds(of: LabSpec | ResolvedLab): LabNeeds {
+  const lab = asResolvedLab(of);
+  const spec = lab.spec;
   const cni = lab.components.find((c) => c.component.kind === "cni");
   const cniOptions = (cni?.options ?? {}) as Record<string, unknown>;
   const proxyMode = spec.kubeProxyMode;
