@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { loadCatalogue } from "./catalogue.ts";
-import { prepareArtifacts } from "./cli/commands/artifacts.ts";
+import { prepareArtifacts } from "./cli/artifacts.ts";
 import { processIo, reportError } from "./cli/output.ts";
 import { synthLab, writeSynth } from "./synth/synth.ts";
 

@@ -26,7 +26,7 @@ import net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLabs } from "../lib/catalogue.ts";
-import { prepareArtifacts } from "../lib/cli/commands/artifacts.ts";
+import { prepareArtifacts } from "../lib/cli/artifacts.ts";
 import type { K8sObject } from "../lib/model/k8s-object.ts";
 import type { ProbesPlan } from "../lib/probes/check.ts";
 import { runPlanAll } from "../lib/probes/prober/index.ts";

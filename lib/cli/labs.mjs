@@ -17,6 +17,7 @@ const tsRequire = () => import("./ts-require.mjs");
 
 async function loadCli() {
   if (!process.env.LABS_NO_BUNDLE) {
+    // A bundle that cannot be built (esbuild missing, a read-only install) only costs start-up time.
     const entry = freshBundle() ?? (await buildBundle().catch(() => undefined));
     if (entry) {
       try {

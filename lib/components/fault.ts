@@ -196,6 +196,24 @@ export const kubectlStep = (
   ...(extra.alreadyDone ? { alreadyDone: extra.alreadyDone } : {}),
 });
 
+/** `kubectl patch --type merge` of one object, as a step (what most faults and their undo do). */
+export const mergePatchStep = (
+  does: string,
+  target: { namespace: string; resource: string; name: string },
+  patch: string,
+): FaultStep =>
+  kubectlStep(does, [
+    "--namespace",
+    target.namespace,
+    "patch",
+    target.resource,
+    target.name,
+    "--type",
+    "merge",
+    "--patch",
+    patch,
+  ]);
+
 /** kubectl's answer when the object to change or delete is not there. */
 export const NOT_FOUND = "NotFound|not found";
 
@@ -215,30 +233,18 @@ export function pauseDaemonSet(
   return {
     selector: `${key}=paused`,
     apply: [
-      kubectlStep(`pause DaemonSet ${namespace}/${name}: ${why}`, [
-        "--namespace",
-        namespace,
-        "patch",
-        "daemonset",
-        name,
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        `pause DaemonSet ${namespace}/${name}: ${why}`,
+        { namespace, resource: "daemonset", name },
         patch("paused"),
-      ]),
+      ),
     ],
     revert: [
-      kubectlStep(`let DaemonSet ${namespace}/${name} run on every node again`, [
-        "--namespace",
-        namespace,
-        "patch",
-        "daemonset",
-        name,
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        `let DaemonSet ${namespace}/${name} run on every node again`,
+        { namespace, resource: "daemonset", name },
         patch(null),
-      ]),
+      ),
       kubectlStep(`wait until ${name} runs on every node`, [
         "--namespace",
         namespace,

@@ -1,7 +1,7 @@
 import { DEFAULT_HOST_PORTS } from "../model/defaults.ts";
 import { error, type Finding } from "../model/findings.ts";
 import type { LabView } from "./component.ts";
-import type { Selected } from "./resolve.ts";
+import type { Selected } from "./resolved-lab.ts";
 
 type HostPortField = keyof typeof DEFAULT_HOST_PORTS;
 

@@ -25,32 +25,14 @@ import type {
   ComponentKind,
   Gate,
   Inspection,
-  LabView,
   SideContainer,
 } from "./component.ts";
 import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
+import type { ResolvedLab, Selected } from "./resolved-lab.ts";
 import { labRules } from "./rules.ts";
 
-/** A component chosen by a lab, with its parsed options and where in the spec it was chosen. */
-export interface Selected {
-  // biome-ignore lint/suspicious/noExplicitAny: options are typed by each component
-  component: Component<any>;
-  options: unknown;
-  /** LabSpec path, e.g. `northSouth.ingress`. */
-  path: string;
-  /** The upstream version the options pick (versionOf), else the component's pinned version. */
-  version?: string;
-}
-
-/** A lab with its components resolved, capabilities merged and rules checked. */
-export interface ResolvedLab extends LabView {
-  components: Selected[];
-  /** Each capability with its value, the component that set it, and why. */
-  claims: Record<CapabilityName, CapabilityClaim & { by: string }>;
-  /** Warnings (errors are thrown by resolveLab, returned by checkLab). */
-  findings: Finding[];
-}
+export type { ResolvedLab, Selected };
 
 /** The order components are applied and claims are merged: later claims win. */
 const ORDER: ComponentKind[] = ["proxy", "cni", "loadBalancer", "ingress", "gateway", "app"];

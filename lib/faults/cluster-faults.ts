@@ -8,6 +8,7 @@ import {
   type FaultCommand,
   type FaultOffer,
   kubectlStep,
+  mergePatchStep,
   NOT_FOUND,
   onNode,
   type UnavailableFault,
@@ -163,30 +164,18 @@ function selectorMismatch(main: ServiceInfo | undefined): FaultOffer {
       },
     ],
     apply: [
-      kubectlStep("add a selector key no pod has", [
-        "--namespace",
-        "${NAMESPACE}",
-        "patch",
-        "service",
-        "${SERVICE}",
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        "add a selector key no pod has",
+        { namespace: "${NAMESPACE}", resource: "service", name: "${SERVICE}" },
         patch("no-pod"),
-      ]),
+      ),
     ],
     revert: [
-      kubectlStep("remove the extra selector key", [
-        "--namespace",
-        "${NAMESPACE}",
-        "patch",
-        "service",
-        "${SERVICE}",
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        "remove the extra selector key",
+        { namespace: "${NAMESPACE}", resource: "service", name: "${SERVICE}" },
         patch(null),
-      ]),
+      ),
     ],
     source: "the EndpointSlice controller selects pods with the Service's selector",
   };
@@ -381,29 +370,19 @@ function corednsUpstreamBroken(): FaultOffer {
       },
     ],
     apply: [
-      kubectlStep("forward names outside the cluster to an address that never answers", [
-        ...COREDNS,
-        "patch",
-        "configmap",
-        "coredns",
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        "forward names outside the cluster to an address that never answers",
+        { namespace: "kube-system", resource: "configmap", name: "coredns" },
         corefile("BROKEN_COREFILE"),
-      ]),
+      ),
       ...restart,
     ],
     revert: [
-      kubectlStep("put the Corefile back as it was", [
-        ...COREDNS,
-        "patch",
-        "configmap",
-        "coredns",
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        "put the Corefile back as it was",
+        { namespace: "kube-system", resource: "configmap", name: "coredns" },
         corefile("COREFILE"),
-      ]),
+      ),
       ...restart,
     ],
     source:

@@ -6,7 +6,7 @@
 import type { ResolvedLab } from "../components/resolve.ts";
 import type { PlannedCheck, ProbesPlan } from "../probes/check.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
-import { shellWord } from "./try-it.ts";
+import { shellWord } from "./shell-word.ts";
 
 export interface Exercise {
   title: string;

@@ -6,14 +6,16 @@
 import type { Inspection } from "../components/component.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import { labFaults } from "../faults/catalogue.ts";
-import { LAYERS, type Layer, type PlannedCheck, type ProbesPlan } from "../probes/check.ts";
+import { LAYERS, type PlannedCheck, type ProbesPlan } from "../probes/check.ts";
 import type { ProbeLab } from "../probes/probe-lab.ts";
+import { LAYER_TITLES } from "../probes/report.ts";
 import { breakFixSection } from "./break-fix.ts";
 import { exercisesOf } from "./exercises.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 import { renderMermaid } from "./mermaid.ts";
 import { pathModel } from "./paths.ts";
-import { shellWord, TryIt } from "./try-it.ts";
+import { shellWord } from "./shell-word.ts";
+import { TryIt } from "./try-it.ts";
 
 export interface GuideInput {
   lab: ResolvedLab;
@@ -33,15 +35,6 @@ export interface GuideInput {
   /** The learner's home directory, to show the kubeconfig as `~/…`. */
   home?: string;
 }
-
-const LAYER_TITLES: Record<Layer, string> = {
-  node: "Node network",
-  pod: "Pod network",
-  service: "Service network",
-  "north-south": "North-south",
-  policy: "NetworkPolicy",
-  dataplane: "Dataplane (on the nodes)",
-};
 
 /** Table cells hold no pipes or newlines. */
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");

@@ -4,7 +4,7 @@
  * `kind-<cluster>` lands there only with `labs up --export-kubeconfig`), so `--context kind-…`
  * would name a context the learner does not have, or, worse, one of another cluster.
  */
-import { shellWord } from "./try-it.ts";
+import { shellWord } from "./shell-word.ts";
 
 /**
  * Where `labs up` writes a lab's kubeconfig when neither LABS_STATE_DIR nor XDG_STATE_HOME is set

@@ -7,11 +7,7 @@
 import type { Action, AddressRef, PlannedCheck, PortRef, ProbesPlan, ServiceRef } from "../probes/check.ts";
 import { PROBER_CONTAINER } from "../probes/probe-clients.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
-
-/** Quotes one word for a POSIX shell when it needs it. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
-}
+import { shellWord } from "./shell-word.ts";
 
 /**
  * A pipeline run by the pod's shell. Double quotes, so the `$(kubectl …)` look-ups in it still

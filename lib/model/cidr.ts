@@ -98,8 +98,7 @@ export function containsAddress(outer: Cidr, address: string): boolean {
   return !!a && a.family === outer.family && outer.first <= a.value && a.value <= outer.last;
 }
 
-/** The n-th address of a range as text (IPv4 only is enough for host-side pools). */
-export function ipv4At(cidr: Cidr, offset: bigint): string {
-  const v = cidr.first + offset;
+/** An IPv4 address as dotted text (IPv4 is enough for host-side pools). */
+export function formatIPv4(v: bigint): string {
   return [24n, 16n, 8n, 0n].map((s) => ((v >> s) & 255n).toString()).join(".");
 }

@@ -27,4 +27,3 @@ export function formatFinding(f: Finding, lab?: string): string {
 }
 
 export const errorsOf = (fs: readonly Finding[]) => fs.filter((f) => f.level === "error");
-export const warningsOf = (fs: readonly Finding[]) => fs.filter((f) => f.level === "warning");

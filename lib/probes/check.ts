@@ -192,9 +192,3 @@ export function selectorText(selector: Labels): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
 }
-
-export function sourceText(from: SourceRef): string {
-  if ("client" in from) return from.client;
-  if ("host" in from) return "host";
-  return from.node;
-}

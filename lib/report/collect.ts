@@ -20,12 +20,17 @@ export interface PerformanceFile {
   error?: string;
 }
 
+/** A file of the run, or undefined when the run did not write it; a damaged one is an error, not a gap. */
 function readJson<T>(file: string): T | undefined {
   if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, "utf8");
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch {
-    return undefined;
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new LabError(
+      `${file} is not JSON (${(e as Error).message}): the report would silently lack what it holds`,
+      "remove the file or run the lab again (`labs verify`, `labs compare`) to write it anew",
+    );
   }
 }
 

@@ -37,6 +37,7 @@ import { dockerExec, probeDocker, requireDocker } from "./docker.ts";
 import { down } from "./down.ts";
 import { kindVersion } from "./kind.ts";
 import { Kubectl, kubectlVersion } from "./kubectl.ts";
+import { lastLines, messageUnlessInterrupted } from "./process.ts";
 import { LabState, stateRoot } from "./state.ts";
 import { Toolchain } from "./toolchain.ts";
 import { type UpOptions, up } from "./up.ts";
@@ -93,17 +94,21 @@ export async function hostToolVersions(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Record<string, string>> {
   const tc = new Toolchain({ env });
-  const docker = await probeDocker(tc).catch(() => undefined);
-  const safe = async (f: () => Promise<string | undefined>) => (await f().catch(() => undefined)) ?? "absent";
+  // A tool that is there but does not say its version is "unknown", never "absent".
+  const unknown = (e: unknown) => `unknown (${messageUnlessInterrupted(e).split("\n")[0]})`;
+  const docker = await probeDocker(tc).catch(unknown);
+  const version = async (f: () => Promise<string | undefined>) =>
+    f().then((v) => v ?? "unknown (its version command failed)", unknown);
   const labs = (
     JSON.parse(
       (await import("node:fs")).readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
     ) as { version: string }
   ).version;
   return {
-    docker: docker?.state === "ok" ? docker.info.serverVersion : "absent",
-    kind: tc.locate("kind") ? await safe(() => kindVersion(tc)) : "absent",
-    kubectl: tc.locate("kubectl") ? await safe(() => kubectlVersion(tc)) : "absent",
+    docker:
+      typeof docker === "string" ? docker : docker.state === "ok" ? docker.info.serverVersion : "absent",
+    kind: tc.locate("kind") ? await version(() => kindVersion(tc)) : "absent",
+    kubectl: tc.locate("kubectl") ? await version(() => kubectlVersion(tc)) : "absent",
     labs,
   };
 }
@@ -187,7 +192,13 @@ async function measure(
   const latency: LatencySample[] = [];
   if (plan) {
     for (const { path, batch } of latencyPlans(resolvePlan(plan, facts).batches)) {
-      const [r] = await runBatch(batch, kubectl, signal).catch(() => []);
+      let r: Awaited<ReturnType<typeof runBatch>>[number] | undefined;
+      try {
+        [r] = await runBatch(batch, kubectl, signal);
+      } catch (e) {
+        notes.push(`no ${path} latency: ${messageUnlessInterrupted(e)}`);
+        continue;
+      }
       const s = r?.latency;
       const target =
         batch.plan.probes[0]!.kind === "latency"
@@ -296,11 +307,10 @@ async function iperf(
       }
     }
   } catch (e) {
-    notes.push(`no throughput: ${(e as Error).message}`);
+    notes.push(`no throughput: ${messageUnlessInterrupted(e)}`);
   } finally {
-    await kubectl
-      .run(["delete", "namespace", ns, "--ignore-not-found", "--wait=false"])
-      .catch(() => undefined);
+    const deleted = await kubectl.run(["delete", "namespace", ns, "--ignore-not-found", "--wait=false"]);
+    if (!deleted.ok) notes.push(`namespace ${ns} was not deleted: ${lastLines(deleted.stderr)}`);
   }
   return out;
 }

@@ -98,12 +98,8 @@ export function dockerError(probe: Exclude<DockerProbe, { state: "ok" }>): LabEr
 export async function kindNetworkSubnets(tc: Toolchain): Promise<string[] | undefined> {
   const r = await tc.run("docker", ["network", "inspect", "kind", "--format", "{{json .IPAM.Config}}"]);
   if (!r.ok) return undefined;
-  try {
-    const config = JSON.parse(r.stdout.trim()) as { Subnet?: string }[] | null;
-    return (config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s));
-  } catch {
-    return undefined;
-  }
+  const config = dockerJson<{ Subnet?: string }[] | null>(r);
+  return (config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s));
 }
 
 export async function dockerExec(
@@ -136,22 +132,18 @@ export interface ContainerState {
 export async function containerState(tc: Toolchain, name: string): Promise<ContainerState | undefined> {
   const r = await tc.run("docker", ["container", "inspect", name, "--format", "{{json .}}"]);
   if (!r.ok) return undefined;
-  try {
-    const raw = JSON.parse(r.stdout.trim()) as {
-      Id?: string;
-      State?: { Running?: boolean };
-      Config?: { Image?: string; Cmd?: string[] | null; Labels?: Record<string, string> | null };
-    };
-    return {
-      id: raw.Id ?? "",
-      running: Boolean(raw.State?.Running),
-      image: raw.Config?.Image ?? "",
-      args: raw.Config?.Cmd ?? [],
-      labels: raw.Config?.Labels ?? {},
-    };
-  } catch {
-    return undefined;
-  }
+  const raw = dockerJson<{
+    Id?: string;
+    State?: { Running?: boolean };
+    Config?: { Image?: string; Cmd?: string[] | null; Labels?: Record<string, string> | null };
+  }>(r);
+  return {
+    id: raw.Id ?? "",
+    running: Boolean(raw.State?.Running),
+    image: raw.Config?.Image ?? "",
+    args: raw.Config?.Cmd ?? [],
+    labels: raw.Config?.Labels ?? {},
+  };
 }
 
 /** Names of containers (running or not) that carry `label=value`. */
@@ -229,4 +221,20 @@ export async function pullImage(tc: Toolchain, image: string): Promise<RunResult
 export async function containerId(tc: Toolchain, name: string): Promise<string | undefined> {
   const r = await tc.run("docker", ["container", "inspect", name, "--format", "{{.Id}}"]);
   return r.ok ? r.stdout.trim() || undefined : undefined;
+}
+
+/**
+ * What docker printed for `--format '{{json …}}'`. Anything but JSON there is a broken engine or
+ * client, said so: it must not pass for "no such network" or "no such container".
+ */
+function dockerJson<T>(r: RunResult): T {
+  try {
+    return JSON.parse(r.stdout.trim()) as T;
+  } catch {
+    throw new LabError(
+      `\`${r.command}\` printed something that is not JSON: ${r.stdout.trim().slice(0, 120)}`,
+      "check the Docker engine and client (`docker info`)",
+      EXIT.environment,
+    );
+  }
 }

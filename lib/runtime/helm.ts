@@ -4,12 +4,11 @@
  * random certificates must be given values that stop it), then filed in the render cache that
  * synth reads (lib/upstream/render-cache.ts). Labs without charts never need helm.
  */
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { execa } from "execa";
+import { join } from "node:path";
 import { EXIT, LabError } from "../model/errors.ts";
-import { blobPath } from "../upstream/cache.ts";
+import { blobPath, defaultCacheDir } from "../upstream/cache.ts";
 import { sha256Hex } from "../upstream/digest.ts";
 import {
   type ChartRenderRequest,
@@ -19,6 +18,17 @@ import {
   storeRender,
   valuesYaml,
 } from "../upstream/render-cache.ts";
+import { lastLines, type RunResult, run } from "./process.ts";
+import { locateTool, missingTool } from "./toolchain.ts";
+
+/** How helm is run: cancelled with the caller's AbortSignal, and logged like every other tool. */
+export interface HelmRunOptions {
+  /** The environment helm's own settings are taken from (see helmEnv). @default process.env */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Called after every helm command, e.g. to append it to the lab's command log. */
+  onCommand?: (result: RunResult) => void;
+}
 
 export interface RenderChartOptions {
   /** Path of the helm binary (see findHelm). */
@@ -41,68 +51,65 @@ export interface RenderedChart {
   sha256: string;
 }
 
-/** `LABS_HELM`, else `helm` on PATH. */
+/** `LABS_HELM`, else `helm` on PATH (as the toolchain finds it). */
 export function findHelm(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.LABS_HELM) {
-    if (isExecutable(env.LABS_HELM)) return env.LABS_HELM;
-    throw new LabError(
-      `LABS_HELM=${env.LABS_HELM} is not an executable file`,
-      "point LABS_HELM at a helm binary, or unset it to use helm from PATH",
-      EXIT.environment,
-    );
-  }
-  for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, "helm");
-    if (isExecutable(candidate)) return candidate;
-  }
-  throw new LabError(
-    "helm is not installed: this lab installs a Helm chart",
-    "install helm or set LABS_HELM to its path (labs without charts run without helm)",
-    EXIT.environment,
-  );
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  const found = locateTool("helm", env, defaultCacheDir(env));
+  if (!found) throw missingTool("helm");
+  return found.path;
 }
 
 /** e.g. `v4.1.4`; part of the render cache key, since another helm may render differently. */
-export async function helmVersion(helm: string): Promise<string> {
-  const { stdout } = await runHelm(helm, ["version", "--template", "{{.Version}}"]);
+export async function helmVersion(helm: string, opts: HelmRunOptions = {}): Promise<string> {
+  const { stdout } = await runHelm(helm, ["version", "--template", "{{.Version}}"], opts);
   return stdout.trim();
 }
 
-export async function renderChart(o: RenderChartOptions): Promise<string> {
+export async function renderChart(o: RenderChartOptions, opts: HelmRunOptions = {}): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "labs-helm-"));
   try {
     const valuesFile = join(dir, "values.yaml");
     writeFileSync(valuesFile, valuesYaml(o.values));
     const args = ["template", o.releaseName, o.chartPath, "--namespace", o.namespace, "--include-crds"];
     args.push("--values", valuesFile, "--kube-version", o.kubeVersion);
-    const { stdout } = await runHelm(o.helm, args);
+    const { stdout } = await runHelm(o.helm, args, opts);
     return stdout.endsWith("\n") ? stdout : `${stdout}\n`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function runHelm(helm: string, args: string[]): Promise<{ stdout: string }> {
-  const result = await execa(helm, args, { reject: false, stripFinalNewline: false });
-  if (result.exitCode === 0 && !result.failed) return { stdout: result.stdout };
-  const detail = (result.stderr || result.shortMessage || "").trim().split("\n").slice(-3).join(" ");
+/** A render of the biggest chart (Cilium's) takes seconds: minutes mean helm is stuck. */
+const HELM_TIMEOUT_MS = 5 * 60_000;
+
+async function runHelm(helm: string, args: string[], opts: HelmRunOptions): Promise<{ stdout: string }> {
+  const result = await run(helm, args, {
+    env: helmEnv(opts.env ?? process.env),
+    signal: opts.signal,
+    timeoutMs: HELM_TIMEOUT_MS,
+  });
+  opts.onCommand?.(result);
+  if (result.ok) return { stdout: result.stdout };
+  const detail = result.timedOut
+    ? `no answer within ${HELM_TIMEOUT_MS / 60_000} minutes`
+    : lastLines(result.stderr);
   throw new LabError(
     `helm ${args[0]} failed: ${detail}`,
-    result.code === "ENOENT" ? "install helm or set LABS_HELM" : "check the chart and values given to helm",
+    "check the chart and values given to helm",
     EXIT.environment,
   );
 }
 
-export interface EnsureRenderedOptions {
+/**
+ * What helm is given of the environment: where to find programs, its home and temp folders and
+ * where the user keeps helm's own files. Nothing else: a render goes into a cache keyed by chart,
+ * values and helm version only, so it must not depend on KUBECONFIG, HELM_* flags or proxies.
+ */
+export function helmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const keep = /^(PATH|HOME|TMPDIR|XDG_(CACHE|CONFIG|DATA)_HOME|HELM_(CACHE|CONFIG|DATA)_HOME)$/;
+  return Object.fromEntries(Object.entries(env).filter(([k, v]) => keep.test(k) && v !== undefined));
+}
+
+export interface EnsureRenderedOptions extends HelmRunOptions {
   cacheDir: string;
   helm: string;
   /** Digests from lab.lock.json for charts recorded on first download. */
@@ -118,7 +125,7 @@ export async function ensureRendered(
   requests: ChartRenderRequest[],
   opts: EnsureRenderedOptions,
 ): Promise<RenderedChart[]> {
-  const version = await helmVersion(opts.helm);
+  const version = await helmVersion(opts.helm, opts);
   const out: RenderedChart[] = [];
   for (const request of requests) {
     out.push(await ensureOneRendered(request, version, opts));
@@ -148,7 +155,7 @@ async function ensureOneRendered(
   const { releaseName, namespace, values, kubeVersion } = request;
   const chartPath = blobPath(opts.cacheDir, chartSha256);
   const render = () =>
-    renderChart({ helm: opts.helm, chartPath, releaseName, namespace, values, kubeVersion });
+    renderChart({ helm: opts.helm, chartPath, releaseName, namespace, values, kubeVersion }, opts);
   const first = await render();
   if ((await render()) !== first) {
     throw new LabError(

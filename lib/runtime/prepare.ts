@@ -23,7 +23,7 @@ import {
   type ResolvedArtifact,
 } from "../upstream/fetch-artifacts.ts";
 import { type ChartRenderRequest, renderedChartReader } from "../upstream/render-cache.ts";
-import { ensureRendered, type RenderedChart } from "./helm.ts";
+import { ensureRendered, type HelmRunOptions, type RenderedChart } from "./helm.ts";
 
 export interface PrepareOptions {
   cacheDir: string;
@@ -36,6 +36,8 @@ export interface PrepareOptions {
   arch: NodeArch | "all" | "synth";
   /** The helm binary, asked for only when the lab renders a chart. */
   helm: () => string;
+  /** Environment, AbortSignal and command log for helm. */
+  helmRun?: HelmRunOptions;
   onArtifact?: (event: ArtifactEvent) => void;
   onRender?: (event: { kind: "render-hit" | "rendered"; id: string; releaseName: string }) => void;
 }
@@ -107,6 +109,7 @@ export async function prepareArtifacts(spec: AnyLab, opts: PrepareOptions): Prom
       helm: opts.helm(),
       recorded: artifacts.recorded,
       onProgress: opts.onRender,
+      ...opts.helmRun,
     });
     const read = renderedChartReader(opts.cacheDir, rendered[0]!.helmVersion, artifacts.recorded);
     readRenderedChart = (render) => read(renderRequest(render, lab));

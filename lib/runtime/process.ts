@@ -40,6 +40,15 @@ export function isInterrupted(e: unknown): e is Interrupted {
   return e instanceof Interrupted;
 }
 
+/**
+ * The message of an error a caller records and carries on past (a note, a fact marked unknown).
+ * A cancellation is never recorded that way: it is thrown on, so Ctrl-C still stops the run.
+ */
+export function messageUnlessInterrupted(e: unknown): string {
+  if (isInterrupted(e)) throw e;
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Grace period between SIGTERM and SIGKILL for a cancelled child. */
 const FORCE_KILL_AFTER_MS = 3_000;
 

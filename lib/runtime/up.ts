@@ -310,6 +310,7 @@ async function synthesize(run: Run, arch: NodeArch): Promise<string> {
       mirror: run.opts.mirror ?? upstream.mirror,
       arch,
       helm: () => run.tc.path("helm"),
+      helmRun: { env: run.env, signal: run.tc.signal, onCommand: commandLogger(state.logsDir) },
       onArtifact: (e) => noteArtifact(progress, e),
     });
     writePrepared(prepared, state.synthDir);
@@ -479,6 +480,7 @@ async function failure(run: Run, e: unknown): Promise<UpFailed> {
   // Collected without the (aborted or not) signal of the run, logged like every other command.
   const quiet = new Toolchain({ env, onCommand: commandLogger(state.logsDir) });
   let diagnostics: string | undefined;
+  let diagnosticsError: string | undefined;
   try {
     diagnostics = await writeDiagnostics({
       tc: quiet,
@@ -488,8 +490,10 @@ async function failure(run: Run, e: unknown): Promise<UpFailed> {
       failure: record,
       clusterExists: true,
     });
-  } catch {
+  } catch (d) {
+    // The lab's own failure is what the user must see; the missing bundle is said beside it.
     diagnostics = undefined;
+    diagnosticsError = d instanceof Error ? d.message : String(d);
   }
   // A stage's failure names the stage (and its gate); anything else is prefixed with its task.
   const message = !described.stage
@@ -501,6 +505,7 @@ async function failure(run: Run, e: unknown): Promise<UpFailed> {
   const fix = [
     e instanceof LabError && e.fix ? e.fix : undefined,
     diagnostics ? `diagnostics: ${diagnostics}` : undefined,
+    diagnosticsError ? `diagnostics could not be collected: ${diagnosticsError}` : undefined,
     `the cluster is left for inspection (export KUBECONFIG=${state.kubeconfig}); \`labs up ${name}\` retries, \`labs down ${name}\` removes it`,
   ]
     .filter(Boolean)

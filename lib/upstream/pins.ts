@@ -176,6 +176,21 @@ export function pinsFor(component: string): Pin[] {
   return found;
 }
 
+/**
+ * The pinned version of an upstream project whose files all come from one release, for
+ * components to name it (in descriptors, messages and image tags) without a copy of the string.
+ */
+export function pinnedVersion(component: string): string {
+  const versions = [...new Set(pinsFor(component).map((p) => p.version))];
+  if (versions.length !== 1) {
+    throw new LabError(
+      `${component} has ${versions.length} pinned versions (${versions.join(", ")}), not one`,
+      "take the version of the one pin you mean: pin(id).version",
+    );
+  }
+  return versions[0]!;
+}
+
 /** True when the pin's digest is learnt on first download rather than written in this table. */
 export function isRecordedOnFirstDownload(ref: ArtifactRef): boolean {
   return ref.sha256 === RECORDED_ON_FIRST_DOWNLOAD;

@@ -29,6 +29,7 @@ async function modelFor(apiVersion: string, kind: string): Promise<Model | undef
   if (!modules.has(path))
     modules.set(
       path,
+      // No module for this apiVersion in the bundled models: the object is reported as not schema-checked.
       import(path).catch(() => undefined),
     );
   const mod = await modules.get(path)!;

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadCatalogue } from "../../lib/catalogue.ts";
-import { prepareArtifacts } from "../../lib/cli/commands/artifacts.ts";
+import { prepareArtifacts } from "../../lib/cli/artifacts.ts";
 import { synthLab } from "../../lib/synth/synth.ts";
 
 interface Row {

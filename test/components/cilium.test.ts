@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { prepareArtifacts } from "../../lib/cli/commands/artifacts.ts";
+import { prepareArtifacts } from "../../lib/cli/artifacts.ts";
 import type { Io } from "../../lib/cli/output.ts";
 import { CILIUM_CHART, CILIUM_VERSION, cilium, ciliumRender } from "../../lib/components/cni/cilium.ts";
 import { checkLab, type ResolvedLab, resolveLab } from "../../lib/components/resolve.ts";

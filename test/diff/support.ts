@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLabs } from "../../lib/catalogue.ts";
-import { prepareArtifacts } from "../../lib/cli/commands/artifacts.ts";
+import { prepareArtifacts } from "../../lib/cli/artifacts.ts";
 import type { Io } from "../../lib/cli/output.ts";
 import { type SynthOutput, synthLab } from "../../lib/synth/synth.ts";
 import { blobPath, defaultCacheDir } from "../../lib/upstream/cache.ts";

@@ -249,6 +249,15 @@ describe("doctor checks (made-up facts)", () => {
       "host-wide",
     );
     expect(shared).toMatchObject({ status: "ok", detail: "labs-cloud-provider-kind is shared with other" });
+    // Clusters that could not be listed are not "no other clusters".
+    const unlisted = check(
+      doctorChecks(
+        facts({ lab: me, host: { ...host([]), clustersError: "kind get clusters failed: boom" } }),
+      ),
+      "host-wide",
+    );
+    expect(unlisted.status).toBe("warn");
+    expect(unlisted.detail).toMatch(/could not list the clusters \(kind get clusters failed: boom\)/);
   });
 
   it("warns on low inotify limits with the sysctl command", () => {

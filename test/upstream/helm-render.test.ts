@@ -5,7 +5,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { ArtifactRef } from "../../lib/model/artifact-ref.ts";
-import { ensureRendered, findHelm, helmVersion, renderChart } from "../../lib/runtime/helm.ts";
+import { ensureRendered, findHelm, helmEnv, helmVersion, renderChart } from "../../lib/runtime/helm.ts";
+import { isInterrupted, type RunResult } from "../../lib/runtime/process.ts";
 import { writeBlob } from "../../lib/upstream/cache.ts";
 import { sha256Hex } from "../../lib/upstream/digest.ts";
 import { type ChartRenderRequest, renderedChartReader, valuesYaml } from "../../lib/upstream/render-cache.ts";
@@ -37,7 +38,7 @@ describe("findHelm", () => {
     try {
       findHelm({ PATH: "" });
     } catch (e) {
-      expect((e as { fix?: string }).fix).toMatch(/install helm or set LABS_HELM.*without charts/);
+      expect((e as { fix?: string }).fix).toMatch(/install helm .*or set LABS_HELM/);
     }
   });
 
@@ -198,6 +199,32 @@ describe.skipIf(noHelm !== undefined)("rendering a chart with helm", () => {
       expect(yaml).toContain('greeting: "cached"');
       await ensureRendered([request], { cacheDir, helm: helmPath, onProgress: (e) => events.push(e.kind) });
       expect(events).toEqual(["rendered", "render-hit"]);
+    });
+
+    it("runs helm like every other tool: logged, cancellable, with only the environment it needs", async () => {
+      const commands: RunResult[] = [];
+      const env = { ...process.env, KUBECONFIG: "/nonexistent/kubeconfig", HELM_DEBUG: "true" };
+      const other = { ...request, releaseName: "logged" };
+      await ensureRendered([other], { cacheDir, helm: helmPath, env, onCommand: (r) => commands.push(r) });
+      // The version (part of the render key), then the render twice (it must not vary).
+      expect(commands.map((c) => c.command.split(" ").slice(0, 2).join(" "))).toEqual([
+        `${helmPath} version`,
+        `${helmPath} template`,
+        `${helmPath} template`,
+      ]);
+      expect(commands.every((c) => c.ok)).toBe(true);
+      expect(helmEnv(env)).not.toHaveProperty("KUBECONFIG");
+      expect(helmEnv(env)).not.toHaveProperty("HELM_DEBUG");
+      expect(helmEnv({ PATH: "/bin", HOME: "/h", HELM_CACHE_HOME: "/c", AWS_SECRET: "x" })).toEqual({
+        PATH: "/bin",
+        HOME: "/h",
+        HELM_CACHE_HOME: "/c",
+      });
+      const stop = new AbortController();
+      stop.abort();
+      const again = { ...request, releaseName: "cancelled" };
+      const cancelled = ensureRendered([again], { cacheDir, helm: helmPath, signal: stop.signal });
+      await expect(cancelled.catch((e: unknown) => isInterrupted(e))).resolves.toBe(true);
     });
 
     it("keys renders by values: other values are another render", async () => {

@@ -1,9 +1,9 @@
 import { totalmem } from "node:os";
 import { EXIT, LabError } from "../../model/errors.ts";
 import { nodeMemoryFindings } from "../../model/node-memory.ts";
+import { type ArtifactFlags, artifactOptions } from "../artifacts.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
 import { forLab, type Io, reportError } from "../output.ts";
-import { type ArtifactFlags, artifactOptions } from "./artifacts.ts";
 import { selectLabs } from "./select.ts";
 
 async function lint(
@@ -13,7 +13,7 @@ async function lint(
   const entries = await selectLabs(args);
   const { synthLab } = await import("../../synth/synth.ts");
   const { formatIssue } = await import("../../validate/issue.ts");
-  const { prepareArtifacts } = await import("./artifacts.ts");
+  const { prepareArtifacts } = await import("../artifacts.ts");
   let failed = false;
   let environment: number | undefined;
   for (const { spec } of entries) {

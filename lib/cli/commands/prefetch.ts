@@ -1,7 +1,7 @@
 import { EXIT, LabError } from "../../model/errors.ts";
+import { type ArtifactFlags, artifactOptions, type PreparedArtifacts } from "../artifacts.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
 import { forLab, type Io, reportError } from "../output.ts";
-import { type ArtifactFlags, artifactOptions, type PreparedArtifacts } from "./artifacts.ts";
 import { selectLabs } from "./select.ts";
 
 type Args = ArtifactFlags & { labs?: string[]; all?: boolean; labsDir?: string; arch?: string };
@@ -23,7 +23,7 @@ function summary(name: string, p: PreparedArtifacts): string {
 
 async function prefetch(args: Args, io: Io): Promise<number> {
   const entries = await selectLabs(args);
-  const { prepareArtifacts } = await import("./artifacts.ts");
+  const { prepareArtifacts } = await import("../artifacts.ts");
   const { nodeArchOf } = await import("../../components/host-paths.ts");
   const arch = args.arch === "all" ? "all" : nodeArchOf(args.arch ?? process.arch);
   let code: number = EXIT.ok;

@@ -1,9 +1,9 @@
 import { join, relative, resolve } from "node:path";
 import { EXIT } from "../../model/errors.ts";
+import { type ArtifactFlags, artifactOptions } from "../artifacts.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
 import { pathFlag } from "../flags.ts";
 import type { Io } from "../output.ts";
-import { type ArtifactFlags, artifactOptions } from "./artifacts.ts";
 import { selectLabs } from "./select.ts";
 
 async function synth(
@@ -13,7 +13,7 @@ async function synth(
   const out = resolve(pathFlag(args.out, "--out")!);
   const entries = await selectLabs(args);
   const { synthLab, writeSynth } = await import("../../synth/synth.ts");
-  const { prepareArtifacts } = await import("./artifacts.ts");
+  const { prepareArtifacts } = await import("../artifacts.ts");
   for (const { spec } of entries) {
     const { readArtifact, readRenderedChart, recorded } = await prepareArtifacts(spec, args, io);
     const result = await synthLab(spec, { readArtifact, readRenderedChart, recorded });

@@ -1,9 +1,9 @@
 import { EXIT } from "../../model/errors.ts";
+import { type ArtifactFlags, artifactOptions } from "../artifacts.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { positiveNumber } from "../flags.ts";
 import { type Io, reportError } from "../output.ts";
 import { useColor } from "../style.ts";
-import { type ArtifactFlags, artifactOptions } from "./artifacts.ts";
 
 type Args = ArtifactFlags & {
   lab: string;

@@ -1,10 +1,9 @@
-import { Deployment, ImagePullPolicy, LabelSelector, Protocol, Service, ServiceType } from "cdk8s-plus-34";
+import { Deployment, LabelSelector, Protocol, Service, ServiceType } from "cdk8s-plus-34";
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
 import { ensureNamespace } from "../namespace.ts";
 import { answersAnnotation, netexecAnswers } from "./answers.ts";
 import {
-  AGNHOST_IMAGE,
   APPS_NAMESPACE,
   ECHO_HTTP_PORT,
   ECHO_UDP_PORT,
@@ -14,7 +13,7 @@ import {
   UDP_PORT_NAME,
   VERSION_LABEL,
 } from "./names.ts";
-import { appLabels, LAB_CONTAINER_SECURITY, smallResources } from "./workload.ts";
+import { appLabels, netexecContainer } from "./workload.ts";
 
 const options = z.strictObject({
   replicas: z.number().int().min(1).max(10).default(2),
@@ -67,20 +66,7 @@ export const echoV2 = defineComponent({
       },
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: false },
-      containers: [
-        {
-          name: "netexec",
-          image: AGNHOST_IMAGE,
-          imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
-          args,
-          ports: [
-            { name: HTTP_PORT_NAME, number: ECHO_HTTP_PORT, protocol: Protocol.TCP },
-            { name: UDP_PORT_NAME, number: ECHO_UDP_PORT, protocol: Protocol.UDP },
-          ],
-          securityContext: LAB_CONTAINER_SECURITY,
-          resources: smallResources(),
-        },
-      ],
+      containers: [netexecContainer(args)],
     });
     deployment.select(LabelSelector.of({ labels: { app: ECHO_V2.app } }));
     const service = new Service(chart, "echo-v2-service", {

@@ -1,13 +1,5 @@
 import { ApiObject, JsonPatch } from "cdk8s";
-import {
-  Deployment,
-  ImagePullPolicy,
-  k8s,
-  LabelSelector,
-  Protocol,
-  Service,
-  ServiceType,
-} from "cdk8s-plus-34";
+import { Deployment, k8s, LabelSelector, Protocol, Service, ServiceType } from "cdk8s-plus-34";
 import type { Construct } from "constructs";
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
@@ -26,7 +18,7 @@ import {
   UDP_PORT_NAME,
   VERSION_LABEL,
 } from "./names.ts";
-import { appLabels, LAB_CONTAINER_SECURITY, smallResources } from "./workload.ts";
+import { appLabels, netexecContainer } from "./workload.ts";
 
 export { AGNHOST_IMAGE, APPS_NAMESPACE, ECHO_HTTP_PORT, ECHO_UDP_PORT };
 
@@ -117,20 +109,7 @@ export const echo = defineComponent({
       podMetadata: { labels: podLabels, annotations: answersAnnotation(netexecAnswers(args)) },
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: false },
-      containers: [
-        {
-          name: "netexec",
-          image: AGNHOST_IMAGE,
-          imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
-          args,
-          ports: [
-            { name: HTTP_PORT_NAME, number: ECHO_HTTP_PORT, protocol: Protocol.TCP },
-            { name: UDP_PORT_NAME, number: ECHO_UDP_PORT, protocol: Protocol.UDP },
-          ],
-          securityContext: LAB_CONTAINER_SECURITY,
-          resources: smallResources(),
-        },
-      ],
+      containers: [netexecContainer(args)],
     });
     deployment.select(LabelSelector.of({ labels: { app: ECHO.app } }));
     // One pod per node where possible: same-node and cross-node paths both exist.

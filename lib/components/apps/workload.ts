@@ -1,5 +1,12 @@
 import { Size } from "cdk8s";
-import { type ContainerProps, type ContainerSecurityContextProps, Cpu } from "cdk8s-plus-34";
+import {
+  type ContainerProps,
+  type ContainerSecurityContextProps,
+  Cpu,
+  ImagePullPolicy,
+  Protocol,
+} from "cdk8s-plus-34";
+import { AGNHOST_IMAGE, ECHO_HTTP_PORT, ECHO_UDP_PORT, HTTP_PORT_NAME, UDP_PORT_NAME } from "./names.ts";
 
 /**
  * Settings every lab workload states explicitly. cdk8s-plus defaults (runAsNonRoot,
@@ -27,4 +34,20 @@ export function smallResources(
 /** Labels probes select on: `app` names the workload, `labs.dev/role` says what it is for. */
 export function appLabels(app: string, role = "backend"): Record<string, string> {
   return { app, "labs.dev/role": role, "app.kubernetes.io/part-of": "labs" };
+}
+
+/** agnhost netexec answering HTTP and UDP on the echo ports: the container of echo and echo-v2. */
+export function netexecContainer(args: string[]): ContainerProps {
+  return {
+    name: "netexec",
+    image: AGNHOST_IMAGE,
+    imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+    args,
+    ports: [
+      { name: HTTP_PORT_NAME, number: ECHO_HTTP_PORT, protocol: Protocol.TCP },
+      { name: UDP_PORT_NAME, number: ECHO_UDP_PORT, protocol: Protocol.UDP },
+    ],
+    securityContext: LAB_CONTAINER_SECURITY,
+    resources: smallResources(),
+  };
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { overlaps, parseCidr } from "../../model/cidr.ts";
 import { LabError } from "../../model/errors.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
-import { pin } from "../../upstream/pins.ts";
+import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { defineComponent, type Inspection, type LabView } from "../component.ts";
 import type { FaultOffer } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
@@ -18,7 +18,7 @@ import { ipv4Only } from "./ipv4-only.ts";
 import { podRouteBlackholed } from "./pod-route-fault.ts";
 import { tunnelPortDropped } from "./tunnel-fault.ts";
 
-export const CALICO_VERSION = "v3.32.1";
+export const CALICO_VERSION = pinnedVersion("calico");
 export const CALICO_CRDS = pin("calico/operator-crds.yaml");
 export const TIGERA_OPERATOR = pin("calico/tigera-operator.yaml");
 export const OPERATOR_NAMESPACE = "tigera-operator";

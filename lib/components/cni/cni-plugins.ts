@@ -22,7 +22,7 @@ export const cniPluginsArtifacts = (): ArtifactRef[] => [CNI_PLUGINS.amd64, CNI_
 export const cniPluginsVariable = (): HostPathVariable =>
   extractedTarballVariable(
     CNI_PLUGINS_VARIABLE,
-    `containernetworking plugins ${CNI_PLUGINS.amd64.url.match(/\/(v[\d.]+)\//)?.[1] ?? ""} extracted from the tarball of the nodes' architecture`,
+    `containernetworking plugins ${CNI_PLUGINS.amd64.version} extracted from the tarball of the nodes' architecture`,
     CNI_PLUGINS,
   );
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LabError } from "../../model/errors.ts";
 import { warning } from "../../model/findings.ts";
-import { pin } from "../../upstream/pins.ts";
+import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { defineComponent, type Inspection } from "../component.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { cniPluginMounts, cniPluginsArtifacts } from "./cni-plugins.ts";
@@ -15,7 +15,7 @@ import { ipv4Only } from "./ipv4-only.ts";
 import { nodePodCidrs, podRouteBlackholed } from "./pod-route-fault.ts";
 import { tunnelPortDropped } from "./tunnel-fault.ts";
 
-export const FLANNEL_VERSION = "v0.28.9";
+export const FLANNEL_VERSION = pinnedVersion("flannel");
 export const FLANNEL_MANIFEST = pin("flannel/kube-flannel.yml");
 const NAMESPACE = "kube-flannel";
 const DAEMONSET = "kube-flannel-ds";

@@ -1,21 +1,22 @@
-import { GatewayClass } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass";
 import { ApiObject } from "cdk8s";
 import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
-import { routeBackendFindings, routeBackends } from "../apps/route-backends.ts";
+import { routeBackendFindings } from "../apps/route-backends.ts";
 import { CILIUM_NAMESPACE } from "../cni/cilium.ts";
 import { type BuildContext, defineComponent, type LabView } from "../component.ts";
 import { pauseDaemonSet } from "../fault.ts";
-import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
-import {
-  ensureGatewayApiCrds,
-  GATEWAY_API_VERSION,
-  gatewayApiCrdsGate,
-  gatewayApiPins,
-} from "./gateway-api-crds.ts";
+import { GATEWAY_API_VERSION, gatewayApiPins } from "./gateway-api-crds.ts";
+import { buildGateway, type GatewayClassOf, gatewayGates } from "./gateway-class.ts";
 
 export const CILIUM_GATEWAY_CLASS = "cilium";
-export const CILIUM_GATEWAY_CONTROLLER = "io.cilium/gateway-controller";
+
+const CLASS: GatewayClassOf = {
+  name: CILIUM_GATEWAY_CLASS,
+  controllerName: "io.cilium/gateway-controller",
+  description: "Cilium's Gateway API",
+  acceptedWithinSeconds: 180,
+  accepted: "the Cilium operator accepted the cilium GatewayClass",
+};
 
 function ciliumRules(lab: LabView): Finding[] {
   if (lab.selected.cni !== "cilium") {
@@ -71,32 +72,9 @@ export const ciliumGateway = defineComponent({
   ],
   versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
   artifacts: (_o, lab) => gatewayApiPins(lab),
-  gates: (_o, lab) => [
-    gatewayApiCrdsGate(),
-    {
-      stage: "platform",
-      kind: "condition",
-      resource: `gatewayclass/${CILIUM_GATEWAY_CLASS}`,
-      condition: "Accepted",
-      timeoutSeconds: 180,
-      description: "the Cilium operator accepted the cilium GatewayClass",
-    },
-    appGatewayProgrammedGate(routeBackends(lab).namespace),
-  ],
-  build: (ctx) => {
-    ensureGatewayApiCrds(ctx);
-    if (!hasGatewayClass(ctx)) {
-      addModel(
-        ctx.stage("platform"),
-        "cilium-gateway-class",
-        new GatewayClass({
-          metadata: { name: CILIUM_GATEWAY_CLASS, labels: { "app.kubernetes.io/part-of": "labs" } },
-          spec: { controllerName: CILIUM_GATEWAY_CONTROLLER, description: "Cilium's Gateway API" },
-        }),
-      );
-    }
-    addAppGateway(ctx, CILIUM_GATEWAY_CLASS);
-  },
+  gates: (_o, lab) => gatewayGates(lab, CLASS),
+  build: (ctx) =>
+    buildGateway(ctx, CLASS, { classId: "cilium-gateway-class", writeClass: !hasGatewayClass(ctx) }),
   faults: () => {
     // Cilium's Gateway is served by the per-node Envoy of the cilium-envoy DaemonSet (the chart's
     // envoy.enabled, on by default for new installs since 1.16); pausing it stops every listener.

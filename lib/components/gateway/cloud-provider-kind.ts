@@ -1,20 +1,21 @@
-import { GatewayClass } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass";
 import { z } from "zod";
-import { routeBackendFindings, routeBackends } from "../apps/route-backends.ts";
+import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent } from "../component.ts";
 import { needsCloudProviderKind } from "../ingress/cloud-provider-kind.ts";
 import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
-import { addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
-import {
-  ensureGatewayApiCrds,
-  GATEWAY_API_VERSION,
-  gatewayApiCrdsGate,
-  gatewayApiPins,
-} from "./gateway-api-crds.ts";
+import { GATEWAY_API_VERSION, gatewayApiPins } from "./gateway-api-crds.ts";
+import { buildGateway, type GatewayClassOf, gatewayGates } from "./gateway-class.ts";
 
 /** cloud-provider-kind's GatewayClass (it creates the class itself when missing; labs writes the same). */
 export const CLOUD_PROVIDER_KIND_GATEWAY_CLASS = "cloud-provider-kind";
-export const CLOUD_PROVIDER_KIND_GATEWAY_CONTROLLER = "kind.sigs.k8s.io/gateway-controller";
+
+const CLASS: GatewayClassOf = {
+  name: CLOUD_PROVIDER_KIND_GATEWAY_CLASS,
+  controllerName: "kind.sigs.k8s.io/gateway-controller",
+  description: "cloud-provider-kind gateway API",
+  acceptedWithinSeconds: 120,
+  accepted: "cloud-provider-kind accepted its GatewayClass",
+};
 
 /** cloud-provider-kind's Gateway API: each Gateway becomes an Envoy container on the kind network. */
 export const cloudProviderKindGateway = defineComponent({
@@ -38,36 +39,8 @@ export const cloudProviderKindGateway = defineComponent({
   ],
   versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
   artifacts: (_o, lab) => gatewayApiPins(lab),
-  gates: (_o, lab) => [
-    gatewayApiCrdsGate(),
-    {
-      stage: "platform",
-      kind: "condition",
-      resource: `gatewayclass/${CLOUD_PROVIDER_KIND_GATEWAY_CLASS}`,
-      condition: "Accepted",
-      timeoutSeconds: 120,
-      description: "cloud-provider-kind accepted its GatewayClass",
-    },
-    appGatewayProgrammedGate(routeBackends(lab).namespace),
-  ],
-  build: (ctx) => {
-    ensureGatewayApiCrds(ctx);
-    addModel(
-      ctx.stage("platform"),
-      "cloud-provider-kind-gateway-class",
-      new GatewayClass({
-        metadata: {
-          name: CLOUD_PROVIDER_KIND_GATEWAY_CLASS,
-          labels: { "app.kubernetes.io/part-of": "labs" },
-        },
-        spec: {
-          controllerName: CLOUD_PROVIDER_KIND_GATEWAY_CONTROLLER,
-          description: "cloud-provider-kind gateway API",
-        },
-      }),
-    );
-    addAppGateway(ctx, CLOUD_PROVIDER_KIND_GATEWAY_CLASS);
-  },
+  gates: (_o, lab) => gatewayGates(lab, CLASS),
+  build: (ctx) => buildGateway(ctx, CLASS, { classId: "cloud-provider-kind-gateway-class" }),
   faults: () => ({
     faults: [
       {

@@ -1,5 +1,5 @@
 import type { K8sObject } from "../../model/k8s-object.ts";
-import { pin } from "../../upstream/pins.ts";
+import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { APP_GATEWAY } from "./app-routes.ts";
 
 /**
@@ -12,7 +12,7 @@ import { APP_GATEWAY } from "./app-routes.ts";
  * echo LoadBalancer Services. externalTrafficPolicy is Cluster (Envoy Gateway's default is
  * Local) because the mapping lands on the control plane, where no Envoy pod may run.
  */
-export const ENVOY_GATEWAY_VERSION = "v1.9.0";
+export const ENVOY_GATEWAY_VERSION = pinnedVersion("envoy-gateway");
 export const ENVOY_GATEWAY_CHART = pin("envoy-gateway/chart");
 export const ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system";
 export const ENVOY_GATEWAY_RELEASE = "eg";
@@ -25,7 +25,7 @@ export const ENVOY_SERVICE = "labs-gateway-envoy";
 /** The fixed nodePort of the Gateway's HTTP listener, mapped to hostPorts.gatewayHttp. */
 export const ENVOY_GATEWAY_NODE_PORT = 30180;
 /** The controller image the chart deploys, and the Envoy image the controller deploys (v1.9.0's default). */
-export const ENVOY_GATEWAY_IMAGE = "docker.io/envoyproxy/gateway:v1.9.0";
+export const ENVOY_GATEWAY_IMAGE = `docker.io/envoyproxy/gateway:${ENVOY_GATEWAY_VERSION}`;
 export const ENVOY_PROXY_IMAGE = "docker.io/envoyproxy/envoy:distroless-v1.39.0";
 
 /**

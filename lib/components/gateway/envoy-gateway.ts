@@ -1,4 +1,4 @@
-import { GatewayClass } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass";
+import type { GatewayClass } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass";
 import { ApiObject } from "cdk8s";
 import { z } from "zod";
 import { routeBackendFindings, routeBackends } from "../apps/route-backends.ts";
@@ -6,7 +6,7 @@ import { type ChartRender, defineComponent, type LabView } from "../component.ts
 import { scaledToZero } from "../fault.ts";
 import { ensureNamespace } from "../namespace.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
-import { APP_GATEWAY, addAppGateway, addModel, appGatewayProgrammedGate } from "./app-routes.ts";
+import { APP_GATEWAY } from "./app-routes.ts";
 import {
   ENVOY_GATEWAY_CHART,
   ENVOY_GATEWAY_CLASS,
@@ -22,12 +22,8 @@ import {
   envoyProxy,
   filterEnvoyGatewayRender,
 } from "./envoy-gateway-values.ts";
-import {
-  ensureGatewayApiCrds,
-  GATEWAY_API_VERSION,
-  gatewayApiCrdsGate,
-  gatewayApiPins,
-} from "./gateway-api-crds.ts";
+import { GATEWAY_API_VERSION, gatewayApiPins } from "./gateway-api-crds.ts";
+import { buildGateway, type GatewayClassOf, gatewayClass, gatewayGates } from "./gateway-class.ts";
 
 /** The chart render Envoy Gateway needs (the artifact step renders it before synth). */
 export const envoyGatewayRender = (): ChartRender => ({
@@ -39,21 +35,21 @@ export const envoyGatewayRender = (): ChartRender => ({
 });
 
 /** The GatewayClass, pointing at the EnvoyProxy settings that make the Gateway reachable on kind. */
-export function envoyGatewayClass(): GatewayClass {
-  return new GatewayClass({
-    metadata: { name: ENVOY_GATEWAY_CLASS, labels: { "app.kubernetes.io/part-of": "labs" } },
-    spec: {
-      controllerName: ENVOY_GATEWAY_CONTROLLER,
-      description: "Envoy Gateway: Envoy behind a fixed NodePort mapped to the host",
-      parametersRef: {
-        group: "gateway.envoyproxy.io",
-        kind: "EnvoyProxy",
-        name: ENVOY_PROXY_CONFIG,
-        namespace: ENVOY_GATEWAY_NAMESPACE,
-      },
-    },
-  });
-}
+const CLASS: GatewayClassOf = {
+  name: ENVOY_GATEWAY_CLASS,
+  controllerName: ENVOY_GATEWAY_CONTROLLER,
+  description: "Envoy Gateway: Envoy behind a fixed NodePort mapped to the host",
+  parametersRef: {
+    group: "gateway.envoyproxy.io",
+    kind: "EnvoyProxy",
+    name: ENVOY_PROXY_CONFIG,
+    namespace: ENVOY_GATEWAY_NAMESPACE,
+  },
+  acceptedWithinSeconds: 120,
+  accepted: "Envoy Gateway accepted its GatewayClass and the EnvoyProxy settings",
+};
+
+export const envoyGatewayClass = (): GatewayClass => gatewayClass(CLASS);
 
 export const envoyGateway = defineComponent({
   kind: "gateway",
@@ -78,45 +74,37 @@ export const envoyGateway = defineComponent({
   kindConfig: (_o, lab) => ({
     extraPortMappings: [{ containerPort: ENVOY_GATEWAY_NODE_PORT, hostPort: lab.spec.hostPorts.gatewayHttp }],
   }),
-  gates: (_o, lab) => [
-    gatewayApiCrdsGate(),
-    {
-      stage: "crds",
-      kind: "crds-established",
-      names: ["envoyproxies.gateway.envoyproxy.io"],
-      timeoutSeconds: 120,
-      description: "Envoy Gateway's CRDs are served",
-    },
-    {
-      stage: "platform",
-      kind: "deployment-available",
-      namespace: ENVOY_GATEWAY_NAMESPACE,
-      name: ENVOY_GATEWAY_DEPLOYMENT,
-      timeoutSeconds: 240,
-      description: "the Envoy Gateway controller is Available",
-    },
-    {
-      stage: "platform",
-      kind: "condition",
-      resource: `gatewayclass/${ENVOY_GATEWAY_CLASS}`,
-      condition: "Accepted",
-      timeoutSeconds: 120,
-      description: "Envoy Gateway accepted its GatewayClass and the EnvoyProxy settings",
-    },
-    appGatewayProgrammedGate(routeBackends(lab).namespace),
-  ],
-  build: (ctx) => {
-    ensureGatewayApiCrds(ctx);
-    const rendered = parseManifest(ctx.readRenderedChart(envoyGatewayRender()));
-    const { crds, platform } = filterEnvoyGatewayRender(rendered);
-    includeUpstream(ctx.stage("crds"), "envoy-gateway-crds", crds);
-    const chart = ctx.stage("platform");
-    ensureNamespace(chart, ENVOY_GATEWAY_NAMESPACE);
-    includeUpstream(chart, "envoy-gateway", platform);
-    new ApiObject(chart, "envoy-proxy", envoyProxy());
-    addModel(chart, "envoy-gateway-class", envoyGatewayClass());
-    addAppGateway(ctx, ENVOY_GATEWAY_CLASS);
-  },
+  gates: (_o, lab) =>
+    gatewayGates(lab, CLASS, [
+      {
+        stage: "crds",
+        kind: "crds-established",
+        names: ["envoyproxies.gateway.envoyproxy.io"],
+        timeoutSeconds: 120,
+        description: "Envoy Gateway's CRDs are served",
+      },
+      {
+        stage: "platform",
+        kind: "deployment-available",
+        namespace: ENVOY_GATEWAY_NAMESPACE,
+        name: ENVOY_GATEWAY_DEPLOYMENT,
+        timeoutSeconds: 240,
+        description: "the Envoy Gateway controller is Available",
+      },
+    ]),
+  build: (ctx) =>
+    buildGateway(ctx, CLASS, {
+      classId: "envoy-gateway-class",
+      own: () => {
+        const rendered = parseManifest(ctx.readRenderedChart(envoyGatewayRender()));
+        const { crds, platform } = filterEnvoyGatewayRender(rendered);
+        includeUpstream(ctx.stage("crds"), "envoy-gateway-crds", crds);
+        const chart = ctx.stage("platform");
+        ensureNamespace(chart, ENVOY_GATEWAY_NAMESPACE);
+        includeUpstream(chart, "envoy-gateway", platform);
+        new ApiObject(chart, "envoy-proxy", envoyProxy());
+      },
+    }),
   faults: (_o, lab) => {
     const namespace = routeBackends(lab).namespace;
     // Envoy Gateway runs one Envoy Deployment per Gateway in its own namespace, labelled with the

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { pinsFor } from "../../upstream/pins.ts";
+import { pinnedVersion, pinsFor } from "../../upstream/pins.ts";
 import type { ArtifactRef, BuildContext, Gate, LabView } from "../component.ts";
 import { cloudProviderKindManagesGatewayApi } from "../lb/cloud-provider-kind.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
@@ -9,7 +9,7 @@ import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
  * refuses older or experimental CRDs over them. Every component that serves Gateway API objects
  * (a gateway, or an Ingress translated to Gateway API) installs them in the crds stage, once.
  */
-export const GATEWAY_API_VERSION = "v1.6.1";
+export const GATEWAY_API_VERSION = pinnedVersion("gateway-api");
 export const GATEWAY_API_PINS: readonly ArtifactRef[] = pinsFor("gateway-api");
 
 /** The ValidatingAdmissionPolicy (and its binding) that refuses CRDs of older bundles. */

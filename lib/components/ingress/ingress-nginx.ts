@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { warning } from "../../model/findings.ts";
 import type { K8sObject } from "../../model/k8s-object.ts";
-import { pin } from "../../upstream/pins.ts";
+import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent } from "../component.ts";
 import { scaledToZero } from "../fault.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { addAppIngress } from "./app-ingress.ts";
 
-export const INGRESS_NGINX_VERSION = "controller-v1.15.1";
+export const INGRESS_NGINX_VERSION = pinnedVersion("ingress-nginx");
 export const INGRESS_NGINX_MANIFEST = pin("ingress-nginx/kind-deploy.yaml");
 export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 export const INGRESS_NGINX_CONTROLLER = "ingress-nginx-controller";

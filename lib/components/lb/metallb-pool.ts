@@ -1,4 +1,4 @@
-import { type Cidr, type IpFamily, parseAddress, parseCidr } from "../../model/cidr.ts";
+import { type Cidr, formatIPv4, type IpFamily, parseAddress, parseCidr } from "../../model/cidr.ts";
 import { EXIT, LabError } from "../../model/errors.ts";
 
 /**
@@ -36,23 +36,19 @@ export type PoolCheck =
   | { ok: true; subnet: string }
   | { ok: false; problem: string; fix: string; suggestion?: string };
 
-function formatV4(v: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => ((v >> s) & 255n).toString()).join(".");
-}
-
 /** The last address of an IPv4 pool (a break-fix fault leaves only it in the pool), or undefined. */
 export function lastPoolAddress(pool: string): string | undefined {
   const range = parsePool(pool);
   if (range?.family !== "ipv4") return undefined;
   // MetalLB hands out a pool's addresses from the bottom up, so the last is the one still free.
-  return formatV4(range.last);
+  return formatIPv4(range.last);
 }
 
 /** A pool of 51 addresses near the top of an IPv4 subnet (what the default is for 172.18.0.0/16). */
 export function suggestPool(subnet: Cidr): string | undefined {
   if (subnet.family !== "ipv4" || subnet.prefix > 24) return undefined;
   const top = subnet.last;
-  return `${formatV4(top - 55n)}-${formatV4(top - 5n)}`;
+  return `${formatIPv4(top - 55n)}-${formatIPv4(top - 5n)}`;
 }
 
 /**

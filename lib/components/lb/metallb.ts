@@ -3,15 +3,15 @@ import { z } from "zod";
 import { parseCidr } from "../../model/cidr.ts";
 import { DOCKER_KIND_NETWORK } from "../../model/defaults.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
-import { pin } from "../../upstream/pins.ts";
+import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { defineComponent, type LabView } from "../component.ts";
-import { type FaultOffer, kubectlStep, NOT_FOUND } from "../fault.ts";
-import type { ResolvedLab } from "../resolve.ts";
+import { type FaultOffer, kubectlStep, mergePatchStep, NOT_FOUND } from "../fault.ts";
+import type { ResolvedLab } from "../resolved-lab.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
 import { DEFAULT_METALLB_POOL, lastPoolAddress, parsePool } from "./metallb-pool.ts";
 
-export const METALLB_VERSION = "v0.16.1";
+export const METALLB_VERSION = pinnedVersion("metallb");
 export const METALLB_MANIFEST = pin("metallb/metallb-native.yaml");
 export const METALLB_NAMESPACE = "metallb-system";
 /** Names of the pool and advertisement labs writes. */
@@ -177,28 +177,18 @@ function poolExhausted(o: MetallbOptions): FaultOffer {
         `service/${FILLER}`,
         "--timeout=60s",
       ]),
-      kubectlStep("shrink the pool to that one address", [
-        ...ns,
-        "patch",
-        "ipaddresspool",
-        METALLB_POOL_NAME,
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        "shrink the pool to that one address",
+        { namespace: METALLB_NAMESPACE, resource: "ipaddresspool", name: METALLB_POOL_NAME },
         pool([`${last}/32`]),
-      ]),
+      ),
     ],
     revert: [
-      kubectlStep(`put the pool back to ${o.pool}`, [
-        ...ns,
-        "patch",
-        "ipaddresspool",
-        METALLB_POOL_NAME,
-        "--type",
-        "merge",
-        "--patch",
+      mergePatchStep(
+        `put the pool back to ${o.pool}`,
+        { namespace: METALLB_NAMESPACE, resource: "ipaddresspool", name: METALLB_POOL_NAME },
         pool([o.pool]),
-      ]),
+      ),
       kubectlStep("delete the filler Service", [...ns, "delete", "service", FILLER, "--ignore-not-found"], {
         alreadyDone: NOT_FOUND,
       }),

@@ -54,8 +54,4 @@ export const CATALOGUE: readonly ProbeDefinition[] = [
   dataplaneInspection,
 ];
 
-export function findProbe(id: string): ProbeDefinition | undefined {
-  return CATALOGUE.find((p) => p.id === id);
-}
-
 export type { ProbeDefinition } from "./probe.ts";

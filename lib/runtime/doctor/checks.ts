@@ -411,6 +411,15 @@ function cgroupCheck(f: DoctorFacts): DoctorCheck[] {
 function hostWideCheck(f: DoctorFacts): DoctorCheck[] {
   if (!f.lab || !f.host) return [];
   const t = "other kind clusters on this host";
+  if (f.host.clustersError)
+    return [
+      warn(
+        "host-wide",
+        t,
+        `kind could not list the clusters (${f.host.clustersError}), so what shares this host is unknown`,
+        "run `kind get clusters` to see why",
+      ),
+    ];
   const conflicts = hostWideConflicts({
     me: { lab: f.lab.name, cluster: f.lab.cluster, hostWide: f.lab.hostWide },
     clusters: f.host.clusters,

@@ -16,6 +16,7 @@ import { type HostWideContainer, type RunningLab, runningLabs } from "../host-wi
 import { kindClusters, kindVersion } from "../kind.ts";
 import { kubectlVersion } from "../kubectl.ts";
 import { type BindResult, clashesWithLabs, tryBind } from "../ports.ts";
+import { messageUnlessInterrupted } from "../process.ts";
 import { LabState, listLabStates } from "../state.ts";
 import type { LocatedTool, Toolchain } from "../toolchain.ts";
 import { type KernelFacts, readKernelFacts } from "./kernel.ts";
@@ -54,7 +55,13 @@ export interface DoctorFacts {
   lab?: LabNeeds;
   ports: PortFact[];
   /** What shares the Docker host with a lab: kind clusters, running labs, host-wide containers. */
-  host?: { clusters: string[]; running: RunningLab[]; containers: HostWideContainer[] };
+  host?: {
+    clusters: string[];
+    /** Why the clusters could not be listed: then `clusters` is empty without meaning none. */
+    clustersError?: string;
+    running: RunningLab[];
+    containers: HostWideContainer[];
+  };
 }
 
 export interface GatherOptions {
@@ -82,10 +89,17 @@ export async function gatherFacts(
   };
   let kindNetwork: DoctorFacts["kindNetwork"];
   let clusters: string[] = [];
+  let clustersError: string | undefined;
   if (docker.state === "ok") {
     const subnets = await kindNetworkSubnets(tc);
     kindNetwork = { exists: subnets !== undefined, subnets: subnets ?? [] };
-    if (tools.kind.found) clusters = await kindClusters(tc).catch(() => []);
+    if (tools.kind.found) {
+      try {
+        clusters = await kindClusters(tc);
+      } catch (e) {
+        clustersError = messageUnlessInterrupted(e);
+      }
+    }
   }
   return {
     platform,
@@ -102,12 +116,18 @@ export async function gatherFacts(
     lab,
     ports: lab ? await portFacts(lab, clusters, opts.stateRoot) : [],
     host:
-      docker.state === "ok" && tools.kind.found ? await hostFacts(tc, clusters, opts.stateRoot) : undefined,
+      docker.state === "ok" && tools.kind.found
+        ? { ...(await hostFacts(tc, clusters, opts.stateRoot)), clustersError }
+        : undefined,
   };
 }
 
 /** Kind clusters, running labs and every container labs started host-wide or of such an image. */
-async function hostFacts(tc: Toolchain, clusters: string[], root: string): Promise<DoctorFacts["host"]> {
+async function hostFacts(
+  tc: Toolchain,
+  clusters: string[],
+  root: string,
+): Promise<NonNullable<DoctorFacts["host"]>> {
   const containers = (await listContainers(tc, [HOST_WIDE_LABEL])).map((c) => ({
     name: c.name,
     image: c.image,
@@ -151,6 +171,8 @@ export interface HostRoute {
 /**
  * IPv4 routes of this host: /proc/net/route gives destination and mask as little-endian hex.
  * The default route (0.0.0.0/0) is left out: it overlaps everything and says nothing.
+ * Undefined when the file cannot be read (no Linux procfs): then there are no host routes to hold
+ * the lab's subnets against, and the overlap check has nothing to say.
  */
 export function readRoutes(file = "/proc/net/route"): HostRoute[] | undefined {
   let text: string;
@@ -179,7 +201,7 @@ export function readInotify(dir = "/proc/sys/fs/inotify"): DoctorFacts["inotify"
       const n = Number(readFileSync(`${dir}/${file}`, "utf8").trim());
       return Number.isFinite(n) ? n : undefined;
     } catch {
-      return undefined;
+      return undefined; // unreadable: the inotify check warns that it cannot read the limits
     }
   };
   return { maxUserWatches: num("max_user_watches"), maxUserInstances: num("max_user_instances") };

@@ -97,6 +97,7 @@ export function bpfState(k: KernelFacts): { state: "ok" | "absent" | "unknown"; 
   return { state: k.config ? "ok" : "unknown", missing };
 }
 
+/** A kernel file's text; undefined when this host has no such file or lets us not read it (then the fact is "unknown"). */
 function readText(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
@@ -118,6 +119,7 @@ export function readKernelFacts(): KernelFacts {
     config = gunzipSync(readFileSync("/proc/config.gz")).toString("utf8");
     configSource = "/proc/config.gz";
   } catch {
+    // No /proc/config.gz (a kernel built without IKCONFIG_PROC): distributions ship /boot/config-*.
     config = readText(`/boot/config-${rel}`);
     if (config) configSource = `/boot/config-${rel}`;
   }

@@ -1,10 +1,10 @@
 import type { Argv } from "yargs";
-import type { ArtifactReader, NodeArch } from "../../components/component.ts";
-import { LabError } from "../../model/errors.ts";
-import type { LabSpec } from "../../model/lab-spec.ts";
-import type { PreparedArtifacts } from "../../runtime/prepare.ts";
-import type { ArtifactEvent } from "../../upstream/fetch-artifacts.ts";
-import type { Io } from "../output.ts";
+import type { NodeArch } from "../components/component.ts";
+import { LabError } from "../model/errors.ts";
+import type { LabSpec } from "../model/lab-spec.ts";
+import type { PreparedArtifacts } from "../runtime/prepare.ts";
+import type { ArtifactEvent } from "../upstream/fetch-artifacts.ts";
+import type { Io } from "./output.ts";
 
 /**
  * The artifact step as commands run it: resolve every upstream file a lab needs into the cache
@@ -76,10 +76,10 @@ export async function prepareArtifacts(
   options: PrepareOptions = { scope: "synth" },
 ): Promise<PreparedArtifacts> {
   const env = options.env ?? process.env;
-  const { nodeArchOf } = await import("../../components/host-paths.ts");
-  const { upstreamSettingsFromEnv } = await import("../../upstream/settings.ts");
-  const runtime = await import("../../runtime/prepare.ts");
-  const helm = await import("../../runtime/helm.ts");
+  const { nodeArchOf } = await import("../components/host-paths.ts");
+  const { upstreamSettingsFromEnv } = await import("../upstream/settings.ts");
+  const runtime = await import("../runtime/prepare.ts");
+  const helm = await import("../runtime/helm.ts");
   const settings = upstreamSettingsFromEnv(env);
   return runtime.prepareArtifacts(spec, {
     cacheDir: settings.cacheDir,
@@ -87,6 +87,7 @@ export async function prepareArtifacts(
     mirror: flags.mirror ?? settings.mirror,
     arch: options.scope === "synth" ? "synth" : (options.arch ?? nodeArchOf(process.arch)),
     helm: () => withLab(spec.name, () => helm.findHelm(env)),
+    helmRun: { env },
     onArtifact: (e) => {
       const line = describeEvent(e);
       if (line) io.err(`labs: ${spec.name}: ${line}`);
@@ -96,17 +97,6 @@ export async function prepareArtifacts(
         io.err(`labs: ${spec.name}: rendered chart ${e.id} (release ${e.releaseName})`);
     },
   });
-}
-
-/**
- * A reader of the artifact cache alone: no resolving, no downloads. For callers that run the
- * artifact step separately (`labs prefetch`); a file not in the cache fails naming it and the
- * command that fetches it.
- */
-export async function artifactReader(env: NodeJS.ProcessEnv = process.env): Promise<ArtifactReader> {
-  const { upstreamSettingsFromEnv } = await import("../../upstream/settings.ts");
-  const { readerFromCache } = await import("../../upstream/fetch-artifacts.ts");
-  return readerFromCache(upstreamSettingsFromEnv(env).cacheDir);
 }
 
 /** Puts the lab's name in front of an error, so `--all` runs say which lab needed what. */
