@@ -4,7 +4,7 @@ import { LabError } from "../model/errors.ts";
 import { error, type Finding, formatFinding } from "../model/findings.ts";
 import { flattenIssues, issueText, REPORT_INPUT } from "../model/issue-text.ts";
 import { type KubeVersion, parseNodeImageVersion } from "../model/kubernetes-version.ts";
-import type { ComponentRef, LabSpec } from "../model/lab-spec.ts";
+import { type ComponentRef, type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { RuntimeObject } from "../validate/admission.ts";
 import { clusterGates } from "./cluster-gates.ts";
@@ -213,6 +213,23 @@ export function resolveLab(spec: LabSpec): ResolvedLab {
       .map((f) => formatFinding(f, spec.name))
       .join("\n"),
   );
+}
+
+/**
+ * A lab as the entry points take it: the input a lab file writes, a parsed LabSpec, or a lab
+ * already resolved. `labs up` parses the lab once (the catalogue) and resolves it once, then
+ * hands the ResolvedLab to every step, which must not parse or resolve it again.
+ */
+export type AnyLab = LabInput | LabSpec | ResolvedLab;
+
+/** A LabInput or LabSpec never has `claims` or `selected`: the LabSpec schema is strict. */
+export function isResolvedLab(lab: AnyLab): lab is ResolvedLab {
+  return "claims" in lab && "selected" in lab && "components" in lab;
+}
+
+/** The lab resolved: as it is when it already was, else parsed and resolved. */
+export function asResolvedLab(lab: AnyLab): ResolvedLab {
+  return isResolvedLab(lab) ? lab : resolveLab(parseLabSpec(lab));
 }
 
 /** Everything the components of a lab contribute, gathered in component order. */

@@ -1,13 +1,5 @@
-/**
- * The performance sample `labs compare` takes of every lab, the same on every lab: HTTP latency
- * through ClusterIP and NodePort (from a probe pod), Ingress, Gateway and LoadBalancer (from the
- * host) with the engine's latency probe at one request count and concurrency; pod-to-pod TCP
- * throughput on one node and across nodes with iperf3; the dataplane's size on the first node.
- */
-import { join } from "node:path";
 import { resolveLab, serviceDataplaneOf } from "../components/resolve.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
-import type { ProbesPlan } from "../probes/check.ts";
 import type { HttpRequestSpec, Probe, ProbePlan } from "../probes/plan.ts";
 import { type Batch, resolvePlan } from "../probes/resolver.ts";
 import type {
@@ -20,7 +12,7 @@ import type {
 import { dockerExec } from "./docker.ts";
 import { Kubectl } from "./kubectl.ts";
 import { lastLines, messageUnlessInterrupted } from "./process.ts";
-import { type LabState, readJson } from "./state.ts";
+import type { LabState } from "./state.ts";
 import type { Toolchain } from "./toolchain.ts";
 import { gatherClusterFacts, runBatch } from "./verify.ts";
 
@@ -73,10 +65,6 @@ export function latencyPlans(
   return out;
 }
 
-interface LabJsonLite {
-  network: { podSubnet: string };
-}
-
 /**
  * The performance sample of a lab that is up: latency per path, iperf3 throughput, and the
  * dataplane's size on the first node, counted as the lab's components say (their
@@ -89,10 +77,10 @@ export async function measurePerformance(
   signal?: AbortSignal,
 ): Promise<{ performance: Performance; dataplane: DataplaneSize[] }> {
   const notes: string[] = [];
-  const labJson = readJson<LabJsonLite>(join(state.synthDir, "lab.json"));
-  const plan = readJson<ProbesPlan>(join(state.synthDir, "probes.plan.json"));
+  const labJson = state.readLabJson();
+  const plan = state.readProbesPlan();
   const kubectl = new Kubectl(tc, state.kubeconfig);
-  const facts = await gatherClusterFacts(kubectl, labJson?.network.podSubnet ?? "");
+  const facts = await gatherClusterFacts(kubectl, labJson.network.podSubnet);
   const latency: LatencySample[] = [];
   if (plan) {
     for (const { path, batch } of latencyPlans(resolvePlan(plan, facts).batches)) {

@@ -4,9 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { calico } from "../../lib/components/cni/calico.ts";
 import type { ArtifactReader } from "../../lib/components/component.ts";
 import { checkLab, serviceProxyText } from "../../lib/components/resolve.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import { parseLabSpec } from "../../lib/model/lab-spec.ts";
 import { type SynthOutput, synthLab } from "../../lib/synth/synth.ts";
-import { identity, type K8sObject } from "../../lib/validate/object-ref.ts";
+import { identity } from "../../lib/validate/object-ref.ts";
 import {
   cacheFromShared,
   noteSkip,

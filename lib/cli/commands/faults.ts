@@ -15,12 +15,11 @@ export async function faultsOfLab(
   const { findLabs } = await import("../../catalogue.ts");
   const { sketchLab } = await import("../../guide/sketch.ts");
   const { labFaults } = await import("../../faults/catalogue.ts");
-  const { LabState, readJson, stateRoot } = await import("../../runtime/state.ts");
-  const { join } = await import("node:path");
+  const { LabState, stateRoot } = await import("../../runtime/state.ts");
   const [entry] = await findLabs([name], labsDir);
   const sketch = sketchLab(entry!.spec);
   const state = new LabState(stateRoot(env), entry!.spec.name);
-  const running = readJson<typeof sketch.plan>(join(state.synthDir, "probes.plan.json"));
+  const running = state.readProbesPlan();
   const plan = running?.version === sketch.plan.version ? running : sketch.plan;
   return {
     list: labFaults(sketch.lab, plan, sketch.probeLab),

@@ -7,7 +7,6 @@ import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { parsePool } from "../address-pool.ts";
 import { type AddressPool, defineComponent, type LabView } from "../component.ts";
 import { type FaultOffer, kubectlStep, mergePatchStep, NOT_FOUND } from "../fault.ts";
-import type { ResolvedLab } from "../resolved-lab.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
 

@@ -6,16 +6,16 @@
 import type { AddressPool, HostNeed } from "../../components/component.ts";
 import {
   addressPoolsOf,
+  asResolvedLab,
   collect,
   hostNeedsOf,
   type ResolvedLab,
-  resolveLab,
   sideContainersOf,
 } from "../../components/resolve.ts";
 import { formatVersion } from "../../model/kubernetes-version.ts";
+import type { HostPort, SideContainer } from "../../model/lab-json.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
 import { chartsOf } from "../prepare.ts";
-import type { HostPortJson, SideContainerJson } from "../state.ts";
 
 export interface LabNeeds {
   name: string;
@@ -28,7 +28,7 @@ export interface LabNeeds {
   cni: string;
   podSubnet: string;
   serviceSubnet: string;
-  hostPorts: HostPortJson[];
+  hostPorts: HostPort[];
   /** Address ranges components hand out on the `kind` network (MetalLB's pool). */
   addressPools: AddressPool[];
   /** What the components need of the host's kernel (their `hostNeeds`), once each. */
@@ -36,11 +36,12 @@ export interface LabNeeds {
   /** A chart is rendered in the artifact step, so the helm binary is needed. */
   helm: boolean;
   /** Side containers that serve every kind cluster on the host (cloud-provider-kind). */
-  hostWide: SideContainerJson[];
+  hostWide: SideContainer[];
 }
 
-export function labNeeds(spec: LabSpec): LabNeeds {
-  const lab = resolveLab(spec);
+export function labNeeds(of: LabSpec | ResolvedLab): LabNeeds {
+  const lab = asResolvedLab(of);
+  const spec = lab.spec;
   const proxyMode = spec.kubeProxyMode;
   return {
     name: spec.name,
@@ -61,7 +62,7 @@ export function labNeeds(spec: LabSpec): LabNeeds {
 }
 
 /** Host ports as the kind config will map them (listenAddress from the spec). */
-function hostPortsOf(lab: ResolvedLab): HostPortJson[] {
+function hostPortsOf(lab: ResolvedLab): HostPort[] {
   const mappings = collect(lab, (s) => s.component.kindConfig?.(s.options, lab).extraPortMappings);
   return mappings.map((m) => ({
     listenAddress: lab.spec.listenAddress,
