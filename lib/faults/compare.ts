@@ -4,8 +4,8 @@
  * passing ones lack), then set beside the fault: "the probes point at DNS: 10 of the 10 failed
  * checks resolve a name, none that does still passes — as expected for `coredns-scaled-to-zero`".
  */
-import type { Layer } from "../probes/check.ts";
-import type { VerdictStatus } from "../probes/verdict.ts";
+import type { Layer } from "../probes/probes-plan.ts";
+import type { VerdictStatus } from "../probes/verdicts/verdict.ts";
 import type { CheckSignature, Expect } from "./signature.ts";
 
 export interface Surprise {

@@ -6,8 +6,8 @@
  * "may fail", and the reason says what it depends on.
  */
 import type { BrokenInspection, CarriedPath, FaultEffect, NodeRef } from "../components/fault.ts";
-import type { ServiceRef } from "../probes/check.ts";
 import type { ServiceInfo } from "../probes/probe-lab.ts";
+import type { ServiceRef } from "../probes/probes-plan.ts";
 import { type CheckPath, type PathContext, podLegs, serviceOf } from "./paths.ts";
 
 export const EXPECTS = ["fails", "cannot-run", "may-fail", "passes"] as const;

@@ -52,10 +52,10 @@ var EXIT = {
   interrupted: 130
 };
 
-// lib/probes/plan.ts
+// lib/probes/prober/plan.ts
 var import_node_net = require("node:net");
 
-// lib/probes/result.ts
+// lib/probes/prober/result.ts
 var OUTCOMES = [
   /** The target answered: TCP connected, HTTP status accepted, UDP reply, DNS answer. */
   "connected",
@@ -127,7 +127,7 @@ function sourceFromEnv(env) {
   return source;
 }
 
-// lib/probes/plan.ts
+// lib/probes/prober/plan.ts
 var PLAN_VERSION = 1;
 var PROBE_DEFAULTS = {
   /** Limit for one attempt: one connection, one request, one lookup. */

@@ -6,8 +6,8 @@
 import type { Inspection } from "../components/component.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import { labFaults } from "../faults/catalogue.ts";
-import { LAYERS, type Layer, type PlannedCheck, type ProbesPlan } from "../probes/check.ts";
 import type { ProbeLab } from "../probes/probe-lab.ts";
+import { LAYERS, type Layer, type PlannedCheck, type ProbesPlan } from "../probes/probes-plan.ts";
 import { breakFixSection } from "./break-fix.ts";
 import { exercisesOf } from "./exercises.ts";
 import { renderMermaid } from "./mermaid.ts";

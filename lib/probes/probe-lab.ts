@@ -13,7 +13,6 @@ import {
 } from "../components/apps/answers.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import type { K8sObject } from "../validate/object-ref.ts";
-import type { Labels, PodSet, ServiceRef } from "./check.ts";
 import {
   type ClientPod,
   type KindNode,
@@ -23,6 +22,7 @@ import {
   probeClients,
   TARGET_ANSWERS,
 } from "./clients.ts";
+import type { Labels, PodSet, ServiceRef } from "./probes-plan.ts";
 
 /** A manifest fragment read field by field (shapes vary by kind and by author). */
 // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary JSON

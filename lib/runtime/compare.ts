@@ -16,9 +16,9 @@ import { resolveLab, sideContainersOf } from "../components/resolve.ts";
 import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
-import type { ProbesPlan } from "../probes/check.ts";
-import type { HttpRequestSpec, Probe, ProbePlan } from "../probes/plan.ts";
-import { type Batch, resolvePlan } from "../probes/resolver.ts";
+import type { HttpRequestSpec, Probe, ProbePlan } from "../probes/prober/plan.ts";
+import type { ProbesPlan } from "../probes/probes-plan.ts";
+import { type Batch, resolvePlan } from "../probes/verdicts/resolver.ts";
 import { collectLabRun, PERFORMANCE_FILE, type PerformanceFile } from "../report/collect.ts";
 import { hostFingerprint } from "../report/host.ts";
 import {

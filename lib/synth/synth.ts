@@ -18,7 +18,7 @@ import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabInput, LabSpec } from "../model/lab-spec.ts";
 import { stringifyYamlDocuments } from "../model/yaml.ts";
-import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../probes/probe-clients.ts";
+import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../probes/stage/probe-clients.ts";
 import { formatIssue, type ObjectIssue } from "../validate/issue.ts";
 import { lintObjects } from "../validate/lint.ts";
 import { identity, type K8sObject, type LocatedObject } from "../validate/object-ref.ts";

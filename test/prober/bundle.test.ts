@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { proberBundleSha256, readProberBundle } from "../../lib/probes/prober/bundle-source.ts";
-import { parseResultLines } from "../../lib/probes/result.ts";
+import { parseResultLines } from "../../lib/probes/prober/result.ts";
+import { proberBundleSha256, readProberBundle } from "../../lib/probes/stage/prober-bundle.ts";
 import { buildProberBundle } from "../../scripts/build-prober.ts";
 import { createDropNamespace, netnsUnavailable } from "./support/blackhole.ts";
 import {

@@ -1,9 +1,9 @@
 /** The runner: streaming results, the concurrency limit, the plan deadline, cancellation, the source. */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LabError } from "../../lib/model/errors.ts";
-import type { ProbePlan } from "../../lib/probes/plan.ts";
+import type { ProbePlan } from "../../lib/probes/prober/plan.ts";
+import type { ProbeResult } from "../../lib/probes/prober/result.ts";
 import { runPlan, runPlanAll } from "../../lib/probes/prober/runner.ts";
-import type { ProbeResult } from "../../lib/probes/result.ts";
 import { type Blackhole, startStalledListener } from "./support/blackhole.ts";
 import { plan } from "./support/run.ts";
 import { closedPort, type NetexecServer, startNetexec } from "./support/servers.ts";

@@ -1,4 +1,3 @@
-import type { Expectation, PortRef } from "../check.ts";
 import { noLocalEndpointDenial, throughServiceProxy } from "../expectations.ts";
 import {
   appServices,
@@ -10,6 +9,7 @@ import {
   podsOf,
   type ServiceInfo,
 } from "../probe-lab.ts";
+import type { Expectation, PortRef } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, HOST, httpGet, orSkip } from "./probe.ts";
 
 /** NodePort Services of the lab's apps whose pods answer HTTP with their pod name. */

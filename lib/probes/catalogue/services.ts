@@ -1,5 +1,4 @@
 import { SAYS_WORDS } from "../../components/apps/answers.ts";
-import type { Endpoint, PlannedCheck } from "../check.ts";
 import { HAIRPIN_SERVICE, PEERS_SERVICE, PROBES_NAMESPACE, podSetOf, TARGET_HTTP_PORT } from "../clients.ts";
 import { blocked, sourceIpInsideCluster, throughServiceProxy } from "../expectations.ts";
 import {
@@ -12,6 +11,7 @@ import {
   type ServiceInfo,
   udpPortOf,
 } from "../probe-lab.ts";
+import type { Endpoint, PlannedCheck } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
 
 /** Cluster DNS domain: kind keeps kubeadm's default. */

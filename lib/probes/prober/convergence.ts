@@ -5,11 +5,12 @@
  * the first poll's start to the start of the poll that saw the change, so its resolution is one
  * interval (plus a timeout when the old state was a timeout).
  */
-import type { ConvergenceProbe, ConvergenceTarget } from "../plan.ts";
-import { PROBE_DEFAULTS } from "../plan.ts";
-import type { ConvergenceStats, Outcome } from "../result.ts";
+
 import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
 import { toProbeReport } from "./discipline.ts";
+import type { ConvergenceProbe, ConvergenceTarget } from "./plan.ts";
+import { PROBE_DEFAULTS } from "./plan.ts";
+import type { ConvergenceStats, Outcome } from "./result.ts";
 import { FailureSample, subAttempt } from "./sub-probe.ts";
 import { now, sleep } from "./timing.ts";
 

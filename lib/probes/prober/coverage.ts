@@ -6,11 +6,12 @@
  * so the verdict can refuse a stray backend or a dead endpoint. The outcome is `connected` when no
  * backend is missing; else `timeout` if some answered, or the most frequent failure if none did.
  */
-import type { CoverageProbe } from "../plan.ts";
-import { PROBE_DEFAULTS } from "../plan.ts";
-import type { Outcome } from "../result.ts";
+
 import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
 import { httpAttempt } from "./http.ts";
+import type { CoverageProbe } from "./plan.ts";
+import { PROBE_DEFAULTS } from "./plan.ts";
+import type { Outcome } from "./result.ts";
 import { FailureSample, subProtocol } from "./sub-probe.ts";
 import { mostCommon, now, sleep } from "./timing.ts";
 

@@ -12,10 +12,11 @@
  *   drop, a reject) is the verdict's call, from each attempt's outcome and phase.
  * - no `expect`: one attempt.
  */
-import type { Expect } from "../plan.ts";
-import { PROBE_DEFAULTS } from "../plan.ts";
-import type { AttemptRecord, Outcome } from "../result.ts";
+
 import type { AttemptContext, AttemptReport, ProbeContext, ProbeReport, ProbeRunner } from "./context.ts";
+import type { Expect } from "./plan.ts";
+import { PROBE_DEFAULTS } from "./plan.ts";
+import type { AttemptRecord, Outcome } from "./result.ts";
 import { now, sleep } from "./timing.ts";
 
 interface Disciplined {

@@ -3,10 +3,11 @@
  * successful ones; failures are counted by outcome. The result's outcome is `connected` when
  * every request succeeded, else the most frequent failure.
  */
-import type { LatencyProbe } from "../plan.ts";
-import type { Outcome } from "../result.ts";
+
 import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
+import type { LatencyProbe } from "./plan.ts";
 import { forEachLimit } from "./pool.ts";
+import type { Outcome } from "./result.ts";
 import { summarize } from "./stats.ts";
 import { FailureSample, subAttempt, subProtocol } from "./sub-probe.ts";
 import { mostCommon } from "./timing.ts";

@@ -11,7 +11,7 @@
  * `prober/registry.ts`.
  */
 import { isIP } from "node:net";
-import { EXIT, LabError } from "../model/errors.ts";
+import { EXIT, LabError } from "../../model/errors.ts";
 import { OUTCOMES, type Outcome } from "./result.ts";
 
 export const PLAN_VERSION = 1;

@@ -7,14 +7,14 @@
  * In a probe pod: `node prober.js --plan /plan/plan.json` (see cli.ts), same code.
  */
 import { setMaxListeners } from "node:events";
-import type { Probe, ProbePlan, SubProbe } from "../plan.ts";
-import { PROBE_DEFAULTS, parsePlan } from "../plan.ts";
-import type { ProbeResult, ProbeSource, ProbeTarget, Protocol } from "../result.ts";
-import { errorMessage, sourceFromEnv } from "../result.ts";
 import { joinHostPort } from "./address.ts";
 import type { ProbeContext, ProbeRunner } from "./context.ts";
+import type { Probe, ProbePlan, SubProbe } from "./plan.ts";
+import { PROBE_DEFAULTS, parsePlan } from "./plan.ts";
 import { forEachLimit } from "./pool.ts";
 import { PROBE_RUNNERS } from "./registry.ts";
+import type { ProbeResult, ProbeSource, ProbeTarget, Protocol } from "./result.ts";
+import { errorMessage, sourceFromEnv } from "./result.ts";
 import { subProtocol } from "./sub-probe.ts";
 import { now, since } from "./timing.ts";
 

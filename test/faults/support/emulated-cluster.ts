@@ -17,10 +17,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ProbePlan } from "../../../lib/probes/plan.ts";
-import { PROBER_BUNDLE_PATH } from "../../../lib/probes/prober/bundle-source.ts";
-import type { ClusterFacts } from "../../../lib/probes/resolver.ts";
-import { type ProbeResult, parseResultLines } from "../../../lib/probes/result.ts";
+import type { ProbePlan } from "../../../lib/probes/prober/plan.ts";
+import { type ProbeResult, parseResultLines } from "../../../lib/probes/prober/result.ts";
+import { PROBER_BUNDLE_PATH } from "../../../lib/probes/stage/prober-bundle.ts";
+import type { ClusterFacts } from "../../../lib/probes/verdicts/resolver.ts";
 import type { LiarsConfig, Listener } from "../../prober/support/liars.ts";
 
 const LIARS = fileURLToPath(new URL("../../prober/support/liars.ts", import.meta.url));

@@ -2,7 +2,7 @@
  * The report as JSON: `ProbeReport` (report.ts), version REPORT_VERSION. The JSON Schema below
  * documents it for other tools; `test/probes/outputs.test.ts` validates real reports against it.
  */
-import { LAYERS } from "../check.ts";
+import { LAYERS } from "../../probes-plan.ts";
 import { type ProbeReport, REPORT_KIND, REPORT_VERSION } from "../report.ts";
 import { VERDICTS } from "../verdict.ts";
 
@@ -69,7 +69,7 @@ export const PROBE_REPORT_SCHEMA = {
           },
           evidence: {
             type: "object",
-            description: "the prober's result (lib/probes/result.ts) or the inspection output",
+            description: "the prober's result (lib/probes/prober/result.ts) or the inspection output",
           },
         },
         additionalProperties: false,
