@@ -55,7 +55,7 @@ var EXIT = {
 // lib/probes/prober/plan.ts
 var import_node_net = require("node:net");
 
-// lib/probes/prober/result.ts
+// lib/probes/prober/outcome.ts
 var OUTCOMES = [
   /** The target answered: TCP connected, HTTP status accepted, UDP reply, DNS answer. */
   "connected",
@@ -74,58 +74,6 @@ var OUTCOMES = [
   /** The probe itself could not run or failed for a reason not listed above; see `error`/`detail`. */
   "error"
 ];
-function outcomeOfError(err) {
-  switch (errorCode(err)) {
-    case "ECONNREFUSED":
-      return "refused";
-    case "ETIMEDOUT":
-    case "ETIMEOUT":
-      return "timeout";
-    case "ECONNRESET":
-    case "EPIPE":
-      return "reset";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-    case "EAI_FAIL":
-    case "EAI_NONAME":
-    case "EAI_NODATA":
-    case "ENODATA":
-    case "ESERVFAIL":
-    case "EREFUSED":
-      return "dns-error";
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-    case "EHOSTDOWN":
-    case "ENETDOWN":
-      return "unreachable";
-    default:
-      return "error";
-  }
-}
-function errorCode(err) {
-  if (typeof err !== "object" || err === null) return void 0;
-  const code = err.code;
-  if (typeof code === "string") return code;
-  const inner = err.errors;
-  if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
-  return void 0;
-}
-function errorMessage(err) {
-  if (err instanceof Error) {
-    if (err.message) return err.message;
-    const inner = err.errors;
-    if (Array.isArray(inner)) return inner.map(errorMessage).join("; ");
-    return err.name;
-  }
-  return String(err);
-}
-function sourceFromEnv(env) {
-  const source = { name: env["POD_NAME"] || "host" };
-  if (env["POD_NAMESPACE"]) source.namespace = env["POD_NAMESPACE"];
-  if (env["NODE_NAME"]) source.node = env["NODE_NAME"];
-  if (env["POD_IP"]) source.ip = env["POD_IP"];
-  return source;
-}
 
 // lib/probes/prober/plan.ts
 var PLAN_VERSION = 1;
@@ -491,6 +439,60 @@ var FieldReader = class _FieldReader {
     return void 0;
   }
 };
+
+// lib/probes/prober/result.ts
+function outcomeOfError(err) {
+  switch (errorCode(err)) {
+    case "ECONNREFUSED":
+      return "refused";
+    case "ETIMEDOUT":
+    case "ETIMEOUT":
+      return "timeout";
+    case "ECONNRESET":
+    case "EPIPE":
+      return "reset";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+    case "EAI_NODATA":
+    case "ENODATA":
+    case "ESERVFAIL":
+    case "EREFUSED":
+      return "dns-error";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+    case "EHOSTDOWN":
+    case "ENETDOWN":
+      return "unreachable";
+    default:
+      return "error";
+  }
+}
+function errorCode(err) {
+  if (typeof err !== "object" || err === null) return void 0;
+  const code = err.code;
+  if (typeof code === "string") return code;
+  const inner = err.errors;
+  if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
+  return void 0;
+}
+function errorMessage(err) {
+  if (err instanceof Error) {
+    if (err.message) return err.message;
+    const inner = err.errors;
+    if (Array.isArray(inner)) return inner.map(errorMessage).join("; ");
+    return err.name;
+  }
+  return String(err);
+}
+function sourceFromEnv(env) {
+  const source = { name: env["POD_NAME"] || "host" };
+  if (env["POD_NAMESPACE"]) source.namespace = env["POD_NAMESPACE"];
+  if (env["NODE_NAME"]) source.node = env["NODE_NAME"];
+  if (env["POD_IP"]) source.ip = env["POD_IP"];
+  return source;
+}
 
 // lib/probes/prober/runner.ts
 var import_node_events = require("node:events");

@@ -167,7 +167,7 @@ export interface LeftOutCheck {
   reason: string;
 }
 
-/** `probes.plan.json`. */
+/** `probes.plan.json`: the lab's symbolic plan (the prober runs `EnginePlan`s resolved from it). */
 export interface ProbesPlan {
   version: typeof PROBES_PLAN_VERSION;
   lab: string;

@@ -16,7 +16,7 @@ import { resolveLab, sideContainersOf } from "../components/resolve.ts";
 import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
-import type { HttpRequestSpec, Probe, ProbePlan } from "../probes/prober/plan.ts";
+import type { EnginePlan, HttpRequestSpec, Probe } from "../probes/prober/plan.ts";
 import type { ProbesPlan } from "../probes/probes-plan.ts";
 import { type Batch, resolvePlan } from "../probes/verdicts/resolver.ts";
 import { collectLabRun, PERFORMANCE_FILE, type PerformanceFile } from "../report/collect.ts";
@@ -138,7 +138,7 @@ export function latencyPlans(
       const p = b.plan.probes.find((x) => x.id === probe || x.id.startsWith(`${probe}/`));
       const target = p && httpTarget(p);
       if (!target) continue;
-      const plan: ProbePlan = {
+      const plan: EnginePlan = {
         version: 1,
         probes: [{ id: `latency/${path}`, kind: "latency", ...sample, target: { kind: "http", ...target } }],
       };

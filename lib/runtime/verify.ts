@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareWithFault, type FaultCheck } from "../faults/compare.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import type { Probe, ProbePlan } from "../probes/prober/plan.ts";
+import type { EnginePlan, Probe } from "../probes/prober/plan.ts";
 import { type ProbeResult, parseResultLines } from "../probes/prober/result.ts";
 import { plannedTarget, runPlanAll } from "../probes/prober/runner.ts";
 import { PROBES_PLAN_VERSION, type ProbesPlan } from "../probes/probes-plan.ts";
@@ -233,7 +233,7 @@ async function runBatches(
 }
 
 /** The plan's own deadline plus room for kubectl and pod start-up. */
-function batchTimeoutMs(plan: ProbePlan): number {
+function batchTimeoutMs(plan: EnginePlan): number {
   return (plan.deadlineMs ?? 300_000) + 60_000;
 }
 

@@ -8,9 +8,10 @@
 
 import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
 import { toProbeReport } from "./discipline.ts";
+import type { Outcome } from "./outcome.ts";
 import type { ConvergenceProbe, ConvergenceTarget } from "./plan.ts";
 import { PROBE_DEFAULTS } from "./plan.ts";
-import type { ConvergenceStats, Outcome } from "./result.ts";
+import type { ConvergenceStats } from "./result.ts";
 import { FailureSample, subAttempt } from "./sub-probe.ts";
 import { now, sleep } from "./timing.ts";
 

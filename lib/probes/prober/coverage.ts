@@ -9,9 +9,9 @@
 
 import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
 import { httpAttempt } from "./http.ts";
+import type { Outcome } from "./outcome.ts";
 import type { CoverageProbe } from "./plan.ts";
 import { PROBE_DEFAULTS } from "./plan.ts";
-import type { Outcome } from "./result.ts";
 import { FailureSample, subProtocol } from "./sub-probe.ts";
 import { mostCommon, now, sleep } from "./timing.ts";
 

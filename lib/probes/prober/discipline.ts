@@ -14,9 +14,10 @@
  */
 
 import type { AttemptContext, AttemptReport, ProbeContext, ProbeReport, ProbeRunner } from "./context.ts";
+import type { Outcome } from "./outcome.ts";
 import type { Expect } from "./plan.ts";
 import { PROBE_DEFAULTS } from "./plan.ts";
-import type { AttemptRecord, Outcome } from "./result.ts";
+import type { AttemptRecord } from "./result.ts";
 import { now, sleep } from "./timing.ts";
 
 interface Disciplined {

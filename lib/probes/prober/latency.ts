@@ -5,9 +5,9 @@
  */
 
 import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
+import type { Outcome } from "./outcome.ts";
 import type { LatencyProbe } from "./plan.ts";
 import { forEachLimit } from "./pool.ts";
-import type { Outcome } from "./result.ts";
 import { summarize } from "./stats.ts";
 import { FailureSample, subAttempt, subProtocol } from "./sub-probe.ts";
 import { mostCommon } from "./timing.ts";

@@ -9,7 +9,7 @@
  */
 import { isIP } from "node:net";
 import { containsAddress, parseCidr } from "../../model/cidr.ts";
-import { PLAN_VERSION, type Probe, type ProbePlan } from "../prober/plan.ts";
+import { type EnginePlan, PLAN_VERSION, type Probe } from "../prober/plan.ts";
 import type {
   Action,
   AddressRef,
@@ -104,7 +104,7 @@ export type BatchSource = { client: string; namespace: string; node?: string } |
 
 export interface Batch {
   source: BatchSource;
-  plan: ProbePlan;
+  plan: EnginePlan;
 }
 
 export interface InspectionRun {

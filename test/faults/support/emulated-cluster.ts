@@ -17,7 +17,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ProbePlan } from "../../../lib/probes/prober/plan.ts";
+import type { EnginePlan } from "../../../lib/probes/prober/plan.ts";
 import { type ProbeResult, parseResultLines } from "../../../lib/probes/prober/result.ts";
 import { PROBER_BUNDLE_PATH } from "../../../lib/probes/stage/prober-bundle.ts";
 import type { ClusterFacts } from "../../../lib/probes/verdicts/resolver.ts";
@@ -91,7 +91,7 @@ export interface EmulatedCluster {
   onNode(n: number, command: string[]): string;
   /** Runs the real prober bundle in the client namespace, as a probe pod runs it. */
   prober(
-    plan: ProbePlan,
+    plan: EnginePlan,
   ): Promise<{ results: ProbeResult[]; junk: string[]; stderr: string; code: number | null }>;
   /** kube-proxy's rules for every Service, written again (the healthy state). */
   programServices(): void;

@@ -1,4 +1,4 @@
-import type { Probe, ProbePlan } from "../../../lib/probes/prober/plan.ts";
+import type { EnginePlan, Probe } from "../../../lib/probes/prober/plan.ts";
 import type { ProbeResult } from "../../../lib/probes/prober/result.ts";
 import { type RunOptions, runPlanAll } from "../../../lib/probes/prober/runner.ts";
 
@@ -8,6 +8,6 @@ export async function probeOnce(probe: Probe, options: RunOptions = {}): Promise
   return result!;
 }
 
-export function plan(...probes: Probe[]): ProbePlan {
+export function plan(...probes: Probe[]): EnginePlan {
   return { version: 1, probes };
 }
