@@ -865,10 +865,10 @@ function withDiscipline(attempt) {
     if (probe.expect === "reachable") {
       const window = probe.retryWindowMs ?? ctx.defaults.retryWindowMs;
       const reports = await attemptsForReachable(once, window, ctx);
-      return toProbeReport(reports.at(-1), reports, "reachable");
+      return toKindReport(reports.at(-1), reports, "reachable");
     }
     const report = await once();
-    return toProbeReport(report, [report]);
+    return toKindReport(report, [report]);
   };
 }
 async function attemptsForReachable(once, windowMs, ctx) {
@@ -900,11 +900,11 @@ function blockedReport(reports) {
   const leak = reports.find((r) => r.reached);
   const shown = leak ?? reports.at(-1);
   const confirmed = reports.length >= PROBE_DEFAULTS.blockedAttempts && reports.every((r) => UNANSWERED.includes(r.outcome));
-  const report = toProbeReport(shown, reports, "blocked");
+  const report = toKindReport(shown, reports, "blocked");
   report.blockConfirmed = confirmed && leak === void 0;
   return report;
 }
-function toProbeReport(shown, reports, expect) {
+function toKindReport(shown, reports, expect) {
   const { reached: _reached, ms: _ms, ...evidence2 } = shown;
   const report = {
     ...evidence2,
@@ -1287,7 +1287,7 @@ var runConvergence = async (probe, ctx) => {
     await sleep(pollStart + intervalMs - now(), ctx.signal);
   }
   const final = last;
-  const report = toProbeReport(final, [final]);
+  const report = toKindReport(final, [final]);
   report.attempts = { count: polls, list: failures.list };
   report.convergence = {
     initial: first.outcome,

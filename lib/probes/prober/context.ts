@@ -50,6 +50,6 @@ export interface ProbeContext {
 }
 
 /** What a probe kind returns; the runner adds id, kind, source and timing. */
-export type ProbeReport = Omit<ProbeResult, "id" | "kind" | "source" | "startedAt" | "totalMs">;
+export type KindReport = Omit<ProbeResult, "id" | "kind" | "source" | "startedAt" | "totalMs">;
 
-export type ProbeRunner<P> = (probe: P, ctx: ProbeContext) => Promise<ProbeReport>;
+export type ProbeRunner<P> = (probe: P, ctx: ProbeContext) => Promise<KindReport>;

@@ -6,8 +6,8 @@
  * interval (plus a timeout when the old state was a timeout).
  */
 
-import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
-import { toProbeReport } from "./discipline.ts";
+import type { AttemptReport, KindReport, ProbeRunner } from "./context.ts";
+import { toKindReport } from "./discipline.ts";
 import type { Outcome } from "./outcome.ts";
 import type { ConvergenceProbe, ConvergenceTarget } from "./plan.ts";
 import { PROBE_DEFAULTS } from "./plan.ts";
@@ -63,7 +63,7 @@ export const runConvergence: ProbeRunner<ConvergenceProbe> = async (probe, ctx) 
   }
 
   const final = last!;
-  const report: ProbeReport = toProbeReport(final, [final]);
+  const report: KindReport = toKindReport(final, [final]);
   report.attempts = { count: polls, list: failures.list };
   report.convergence = {
     initial: first!.outcome,

@@ -7,7 +7,7 @@
  * backend is missing; else `timeout` if some answered, or the most frequent failure if none did.
  */
 
-import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
+import type { AttemptReport, KindReport, ProbeRunner } from "./context.ts";
 import { httpAttempt } from "./http.ts";
 import type { Outcome } from "./outcome.ts";
 import type { CoverageProbe } from "./plan.ts";
@@ -57,7 +57,7 @@ export const runCoverage: ProbeRunner<CoverageProbe> = async (probe, ctx) => {
   const seen = Object.keys(counts).sort();
   const outcome: Outcome =
     missing.size === 0 ? "connected" : answered > 0 ? "timeout" : (mostCommon(errorOutcomes) ?? "timeout");
-  const report: ProbeReport = {
+  const report: KindReport = {
     protocol: subProtocol({ kind: "http", ...request }),
     target: last?.target ?? { asked: probe.request.url },
     outcome,

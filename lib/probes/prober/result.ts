@@ -92,19 +92,23 @@ export interface DnsEvidence {
   answers: string[];
 }
 
-/** Latency over the successful requests only; errors are counted apart. All times in ms. */
-export interface LatencyStats {
-  requests: number;
-  concurrency: number;
-  ok: number;
-  errors: number;
-  errorOutcomes: Partial<Record<Outcome, number>>;
+/** The spread of a set of latencies, in ms (nearest-rank percentiles: stats.ts). */
+export interface LatencySummary {
   minMs: number;
   maxMs: number;
   meanMs: number;
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
+}
+
+/** Latency over the successful requests only; errors are counted apart. All times in ms. */
+export interface LatencyStats extends LatencySummary {
+  requests: number;
+  concurrency: number;
+  ok: number;
+  errors: number;
+  errorOutcomes: Partial<Record<Outcome, number>>;
 }
 
 export interface CoverageStats {
