@@ -114,6 +114,18 @@ export function appServices(pl: ProbeLab): ServiceInfo[] {
   return servicesOf(pl).filter((s) => s.selector && s.type !== "ExternalName");
 }
 
+/** The path that makes a Service's pods say their name (agnhost `/hostname`), if they declare one. */
+export const namePath = (pl: ProbeLab, s: ServiceInfo): string | undefined =>
+  pathFor(pl, podsOf(s)!, "pod-name");
+
+/**
+ * App Services of one type whose pods answer HTTP with their pod name: the ones a check can judge
+ * by which pod answered.
+ */
+export function servicesNamingPods(pl: ProbeLab, type: ServiceInfo["type"]): ServiceInfo[] {
+  return appServices(pl).filter((s) => s.type === type && httpPortOf(s) && namePath(pl, s));
+}
+
 export function findService(pl: ProbeLab, ref: ServiceRef): ServiceInfo | undefined {
   return servicesOf(pl).find((s) => s.namespace === ref.namespace && s.service === ref.service);
 }

@@ -1,13 +1,24 @@
 import { missing, sourceIpThroughLoadBalancer, throughNorthSouth } from "../expectations.ts";
-import { appServices, httpPortOf, type ProbeLab, pathFor, podsOf, type ServiceInfo } from "../probe-lab.ts";
+import {
+  httpPortOf,
+  namePath,
+  type ProbeLab,
+  pathFor,
+  podsOf,
+  type ServiceInfo,
+  servicesNamingPods,
+} from "../probe-lab.ts";
+import type { Endpoint } from "../probes-plan.ts";
 import { check, defineProbe, HOST, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
 import { cannotSay } from "./services.ts";
 
-function loadBalancerServices(pl: ProbeLab): ServiceInfo[] {
-  return appServices(pl).filter(
-    (s) => s.type === "LoadBalancer" && httpPortOf(s) && pathFor(pl, podsOf(s)!, "pod-name"),
-  );
-}
+const loadBalancerServices = (pl: ProbeLab) => servicesNamingPods(pl, "LoadBalancer");
+
+/** Where the host reaches a LoadBalancer Service: its external IP, at its HTTP port. */
+const externalEntry = (s: ServiceInfo): Endpoint => ({
+  address: { loadBalancerIp: s },
+  port: httpPortOf(s)!.port,
+});
 
 const NONE = "no LoadBalancer Service in this lab's apps whose pods answer with their pod name";
 
@@ -25,10 +36,7 @@ export const hostLoadBalancer = defineProbe({
         this,
         [s.namespace, s.service],
         HOST,
-        httpGet(
-          { address: { loadBalancerIp: s }, port: httpPortOf(s)!.port },
-          pathFor(pl, podsOf(s)!, "pod-name")!,
-        ),
+        httpGet(externalEntry(s), namePath(pl, s)!),
         throughNorthSouth(pl.lab, "loadBalancer", `${s.service} has an external IP`, {
           backendIn: podsOf(s)!,
         }),
@@ -68,11 +76,7 @@ export const sourceIp = defineProbe({
           this,
           [s.namespace, s.service],
           HOST,
-          httpGet(
-            { address: { loadBalancerIp: s }, port: httpPortOf(s)!.port },
-            path,
-            perPod ? { backendPath: pathFor(pl, pods, "pod-name")! } : {},
-          ),
+          httpGet(externalEntry(s), path, perPod ? { backendPath: namePath(pl, s)! } : {}),
           perPod ? { ...expect, backendIn: pods } : expect,
           describes,
         ),
