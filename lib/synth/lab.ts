@@ -12,7 +12,7 @@ import {
 import { type ResolvedLab, resolveLab } from "../components/resolve.ts";
 import { LabError } from "../model/errors.ts";
 import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
-import { buildProbesStage, type ProbesStage } from "../probes/stage/stage.ts";
+import { buildProbesStage, type ProbesStage } from "../probes/stage/probes-stage.ts";
 import { StageChart } from "./stage-order.ts";
 
 export interface LabProps {
