@@ -1,18 +1,8 @@
 import { missing, sourceIpThroughLoadBalancer, throughNorthSouth } from "../expectations.ts";
-import {
-  httpPortOf,
-  namePath,
-  type ProbeLab,
-  pathFor,
-  podsOf,
-  type ServiceInfo,
-  servicesNamingPods,
-} from "../probe-lab.ts";
+import { httpPortOf, namePath, pathFor, podsOf, type ServiceInfo, servicesNamingPods } from "../probe-lab.ts";
 import type { Endpoint } from "../probes-plan.ts";
 import { check, defineProbe, HOST, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
 import { cannotSay } from "./services.ts";
-
-const loadBalancerServices = (pl: ProbeLab) => servicesNamingPods(pl, "LoadBalancer");
 
 /** Where the host reaches a LoadBalancer Service: its external IP, at its HTTP port. */
 const externalEntry = (s: ServiceInfo): Endpoint => ({
@@ -31,7 +21,7 @@ export const hostLoadBalancer = defineProbe({
   plan(pl) {
     const absent = missing(pl.lab, "loadBalancer");
     if (absent) return { skip: absent };
-    const checks = loadBalancerServices(pl).map((s) =>
+    const checks = servicesNamingPods(pl, "LoadBalancer").map((s) =>
       check(
         this,
         [s.namespace, s.service],
@@ -57,7 +47,7 @@ export const sourceIp = defineProbe({
     const absent = missing(pl.lab, "loadBalancer");
     if (absent) return { skip: absent };
     const leftOut: LeftOut[] = [];
-    const checks = loadBalancerServices(pl).flatMap((s) => {
+    const checks = servicesNamingPods(pl, "LoadBalancer").flatMap((s) => {
       const describes = `host → ${s.service}.${s.namespace} LoadBalancer IP /clientip (externalTrafficPolicy ${s.externalTrafficPolicy})`;
       const pods = podsOf(s)!;
       const path = pathFor(pl, pods, "client-address");
