@@ -82,6 +82,16 @@ describe("prober bundle", () => {
     expect(bundle).not.toContain("node_modules");
   });
 
+  it("is built from the engine folder alone, plus lib/model's plain data", () => {
+    // esbuild heads each module with its path: a planner, verdict or stage module pulled into the
+    // engine would show here, and would ship to every probe pod.
+    const sources = [...readProberBundle().matchAll(/^\/\/ (lib\/\S+\.ts)$/gm)].map((m) => m[1]!);
+    expect(sources).toContain("lib/probes/prober/main.ts");
+    expect(sources.filter((s) => !s.startsWith("lib/probes/prober/") && !s.startsWith("lib/model/"))).toEqual(
+      [],
+    );
+  });
+
   it("runs a plan file in a bare directory and prints JSON lines with the pod as source", async () => {
     const port = await closedPort();
     const plan = {
