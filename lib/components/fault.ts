@@ -106,6 +106,11 @@ export interface FaultLookup {
   describes: string;
   /** An empty answer is a valid value (the default: it is an error). */
   mayBeEmpty?: boolean;
+  /**
+   * The answer byte for byte, as a file to be put back exactly (the default trims the white space
+   * around it, as for a count or an address).
+   */
+  verbatim?: boolean;
   /** Replace this text of the answer (which must contain it) before using it. */
   edit?: { replace: string; with: string };
 }

@@ -218,7 +218,7 @@ export function labFaults(lab: ResolvedLab, plan: ProbesPlan, probeLab?: ProbeLa
 }
 
 /**
- * What a check's path crosses, as keys `labs verify` counts failures by: `dns`, `service-proxy`,
+ * What a check's path crosses, as keys `labs verify` counts failures by: `dns`, `dns-upstream`, `service-proxy`,
  * `service:<ns>/<name>`, `pod-network`, `node:<name>`, `policy`, `ingress`, `gateway`,
  * `load-balancer`, `dataplane:<inspection>`.
  */
@@ -226,6 +226,7 @@ export function crossingsOf(p: CheckPath): string[] {
   const out = new Set<string>();
   const v = p.via;
   if (p.name) out.add("dns");
+  if (p.name?.outside) out.add("dns-upstream");
   if (p.from.kind === "pod") out.add(`node:${p.from.node}`);
   if (
     v.kind === "cluster-ip" ||

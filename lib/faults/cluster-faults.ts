@@ -5,6 +5,7 @@
  * components (`faults` in the descriptor); this is the one place for the rest.
  */
 import {
+  type FaultCommand,
   type FaultOffer,
   kubectlStep,
   NOT_FOUND,
@@ -317,8 +318,23 @@ function corednsScaledToZero(): FaultOffer {
   };
 }
 
+/**
+ * CoreDNS forwards names outside its zones to an address that never answers. Seen by the
+ * dns-upstream probe, which resolves a kind node's name through CoreDNS's forward to Docker's DNS
+ * (lib/probes/catalogue/dns.ts): where no check resolves a name outside the cluster, labFaults
+ * lists the fault as one the probes cannot see.
+ *
+ * CoreDNS's `reload` plugin would pick the edited Corefile up by itself, but late: it checks every
+ * 30 s ± 15 s (coredns plugin/reload README), and only once the kubelet has refreshed the mounted
+ * ConfigMap, up to its sync period (1 min) later. A rollout restart makes the change hold when
+ * `labs break` returns, and the new pods start with an empty cache (kubeadm's `cache 30` would
+ * otherwise answer a name asked just before).
+ */
 function corednsUpstreamBroken(): FaultOffer {
   const corefile = (variable: string) => `{"data":{"Corefile":\${${variable}:json}}}`;
+  const getCorefile: FaultCommand = {
+    kubectl: [...COREDNS, "get", "configmap", "coredns", "--output", "jsonpath={.data.Corefile}"],
+  };
   const restart = [
     kubectlStep(
       "restart CoreDNS so it reads the Corefile now (its reload plugin would take up to a minute and a half)",
@@ -336,33 +352,31 @@ function corednsUpstreamBroken(): FaultOffer {
     id: "coredns-upstream-broken",
     layer: "dns",
     title: "a broken upstream in CoreDNS's Corefile",
-    does: `rewrites \`${FORWARD_LINE}\` in the coredns ConfigMap to forward to ${BLACKHOLE_RESOLVER}, an address that never answers: cluster names still resolve, names outside the cluster do not`,
-    undo: "puts the Corefile back exactly as it was and restarts CoreDNS",
+    does: `rewrites \`${FORWARD_LINE}\` in the coredns ConfigMap to forward to ${BLACKHOLE_RESOLVER}, an address that never answers, and restarts CoreDNS: cluster names still resolve, names outside the cluster do not`,
+    undo: "puts back the Corefile exactly as it was read before the break, and restarts CoreDNS",
     effect: { kind: "dns-upstream-down" },
     observe:
-      "Names inside cluster.local still resolve (CoreDNS's kubernetes plugin answers them itself); a name outside the cluster, such as an ExternalName alias to the outside, times out.",
+      "Names inside cluster.local still resolve: CoreDNS's kubernetes plugin answers them itself. A name outside the cluster fails, such as a kind node's own name, which Docker's DNS on the node answered through CoreDNS's forward: CoreDNS now forwards it to an address that never answers, and its log says so (i/o timeout). The node's resolv.conf shows where CoreDNS forwarded before.",
     look: [
+      { run: getCorefile, shows: `forward . ${BLACKHOLE_RESOLVER} where kubeadm wrote ${FORWARD_LINE}` },
       {
-        run: {
-          kubectl: [...COREDNS, "get", "configmap", "coredns", "--output", "jsonpath={.data.Corefile}"],
-        },
-        shows: `forward . ${BLACKHOLE_RESOLVER}`,
+        run: { kubectl: [...COREDNS, "logs", "deployment/coredns", "--tail=20"] },
+        shows: `[ERROR] plugin/errors: … read udp …->${BLACKHOLE_RESOLVER}:53: i/o timeout`,
+      },
+      {
+        run: { node: 0, command: ["cat", "/etc/resolv.conf"] },
+        shows:
+          "the node's own resolver, Docker's DNS behind the kind network's gateway: where CoreDNS forwards when the Corefile says /etc/resolv.conf",
       },
     ],
     lookups: [
-      {
-        name: "COREFILE",
-        run: {
-          kubectl: [...COREDNS, "get", "configmap", "coredns", "--output", "jsonpath={.data.Corefile}"],
-        },
-        describes: "CoreDNS's Corefile",
-      },
+      // Verbatim: the undo puts back these very bytes, down to the last newline.
+      { name: "COREFILE", run: getCorefile, describes: "CoreDNS's Corefile", verbatim: true },
       {
         name: "BROKEN_COREFILE",
-        run: {
-          kubectl: [...COREDNS, "get", "configmap", "coredns", "--output", "jsonpath={.data.Corefile}"],
-        },
+        run: getCorefile,
         describes: "CoreDNS's Corefile",
+        verbatim: true,
         edit: { replace: FORWARD_LINE, with: `forward . ${BLACKHOLE_RESOLVER}` },
       },
     ],
@@ -380,7 +394,7 @@ function corednsUpstreamBroken(): FaultOffer {
       ...restart,
     ],
     revert: [
-      kubectlStep("put the Corefile back", [
+      kubectlStep("put the Corefile back as it was", [
         ...COREDNS,
         "patch",
         "configmap",
@@ -393,7 +407,7 @@ function corednsUpstreamBroken(): FaultOffer {
       ...restart,
     ],
     source:
-      "CoreDNS kubernetes plugin (authoritative for cluster.local) and forward plugin; kubeadm's default Corefile",
+      "kubeadm's Corefile (cmd/kubeadm/app/phases/addons/dns/manifests.go: kubernetes plugin for cluster.local, `forward . /etc/resolv.conf`, `reload`); kind's entrypoint points the nodes' resolv.conf at Docker's DNS (images/base/files/usr/local/bin/entrypoint@v0.32.0)",
   };
 }
 

@@ -5,8 +5,8 @@
  * checks resolve a name, none that does still passes — as expected for `coredns-scaled-to-zero`".
  */
 import type { Layer } from "../probes/probes-plan.ts";
-import type { VerdictStatus } from "../probes/verdicts/verdict.ts";
-import type { CheckSignature, Expect } from "./signature.ts";
+import { VERDICTS, type VerdictStatus } from "../probes/verdicts/verdict.ts";
+import { type CheckSignature, EXPECTS, type Expect } from "./signature.ts";
 
 export interface Surprise {
   id: string;
@@ -28,13 +28,31 @@ export interface PointsAt {
   contrast?: string;
 }
 
+/** One check of the signature beside what the run saw. */
+export interface CheckComparison {
+  id: string;
+  expected: Expect;
+  /** The check's verdict, or `missing` when the run had no such check. */
+  observed: VerdictStatus | "missing";
+  /** The verdict is what `expected` allows (a skipped or missing check contradicts nothing). */
+  matches: boolean;
+  why?: string;
+}
+
 export interface FaultCheck {
   /** The fault's id, or undefined for a mystery fault. */
   fault?: string;
+  /** The fault is a mystery (`labs break --mystery`): its id and signature stay hidden. */
+  mystery: boolean;
   /** Every check did what the signature says (may-fail checks either way). */
   matches: boolean;
   surprises: Surprise[];
   pointsAt?: PointsAt;
+  /**
+   * Every check of the signature, expected beside observed. Left out for a mystery: the whole
+   * signature would give the answer away (the surprises alone are shown, as the console does).
+   */
+  checks?: CheckComparison[];
   /** One line for the console. */
   summary: string;
 }
@@ -66,6 +84,8 @@ function describeKey(key: string): KeyWords {
       return { words: `the pods of namespace ${rest}`, verb: `end at a pod in ${rest}`, rank: 3 };
     case "dataplane":
       return { words: `the nodes' ${rest}`, verb: `inspect ${rest}`, rank: 4 };
+    case "dns-upstream":
+      return { words: "CoreDNS's upstream", verb: "resolve a name outside the cluster", rank: 4 };
     case "dns":
       return { words: "DNS", verb: "resolve a name", rank: 5 };
     case "ingress":
@@ -141,10 +161,13 @@ export function compareWithFault(
 ): FaultCheck {
   const byId = new Map(verdicts.map((v) => [v.id, v]));
   const surprises: Surprise[] = [];
+  const checks: CheckComparison[] = [];
   for (const s of signature) {
     const v = byId.get(s.id);
-    if (v && surprise(s.expect, v.verdict))
-      surprises.push({ id: s.id, expected: s.expect, verdict: v.verdict, ...(s.why ? { why: s.why } : {}) });
+    const odd = !!v && surprise(s.expect, v.verdict);
+    const why = s.why ? { why: s.why } : {};
+    checks.push({ id: s.id, expected: s.expect, observed: v?.verdict ?? "missing", matches: !odd, ...why });
+    if (v && odd) surprises.push({ id: s.id, expected: s.expect, verdict: v.verdict, ...why });
   }
   const known = verdicts.filter((v) => signature.some((s) => s.id === v.id));
   const at = pointsAt(known, crossings);
@@ -166,5 +189,74 @@ export function compareWithFault(
     const contrast = at.contrast ? `, ${at.contrast} still passes` : "";
     summary = `the probes point at ${at.words}: ${at.failed} of the ${at.of} failed checks ${k.verb}; ${still}${contrast} — ${verdict}`;
   }
-  return { ...(fault ? { fault } : {}), matches, surprises, ...(at ? { pointsAt: at } : {}), summary };
+  return {
+    ...(fault ? { fault } : {}),
+    mystery: !fault,
+    matches,
+    surprises,
+    ...(at ? { pointsAt: at } : {}),
+    ...(fault ? { checks } : {}),
+    summary,
+  };
 }
+
+/** JSON Schema (draft 2020-12) of `FaultCheck`: the `fault` of a probe report (version 2 on). */
+export const FAULT_CHECK_SCHEMA = {
+  type: "object",
+  description:
+    "the lab was broken on purpose (`labs break`): its verdicts beside the fault's signature, and where the failures point",
+  required: ["mystery", "matches", "surprises", "summary"],
+  properties: {
+    fault: { type: "string", description: "the fault's id; absent for a mystery fault" },
+    mystery: { type: "boolean" },
+    matches: {
+      type: "boolean",
+      description: "every check did what the signature expects (may-fail checks either way)",
+    },
+    surprises: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["id", "expected", "verdict"],
+        properties: {
+          id: { type: "string" },
+          expected: { enum: [...EXPECTS] },
+          verdict: { enum: [...VERDICTS] },
+          why: { type: "string" },
+        },
+        additionalProperties: false,
+      },
+    },
+    pointsAt: {
+      type: "object",
+      required: ["key", "words", "failed", "of", "stillPassing"],
+      properties: {
+        key: { type: "string" },
+        words: { type: "string" },
+        failed: { type: "integer", minimum: 0 },
+        of: { type: "integer", minimum: 0 },
+        stillPassing: { type: "integer", minimum: 0 },
+        contrast: { type: "string" },
+      },
+      additionalProperties: false,
+    },
+    checks: {
+      type: "array",
+      description: "every check of the signature, expected beside observed; absent for a mystery fault",
+      items: {
+        type: "object",
+        required: ["id", "expected", "observed", "matches"],
+        properties: {
+          id: { type: "string" },
+          expected: { enum: [...EXPECTS] },
+          observed: { enum: [...VERDICTS, "missing"] },
+          matches: { type: "boolean" },
+          why: { type: "string" },
+        },
+        additionalProperties: false,
+      },
+    },
+    summary: { type: "string" },
+  },
+  additionalProperties: false,
+} as const;

@@ -76,7 +76,7 @@ export interface CheckPath {
     name: string;
     /** The answer needs a name outside the cluster (CoreDNS forwards it upstream). */
     outside: boolean;
-    /** Search domains are tried before the name itself (fewer dots than ndots). */
+    /** Search domains are tried before the name itself (a resolver with a search list, fewer dots than ndots). */
     searched: boolean;
   };
   via: Via;
@@ -113,8 +113,14 @@ export function serviceOfName(name: string, namespace: string): ServiceRef | und
   return undefined;
 }
 
-const inCluster = (name: string) =>
-  !name.includes(".") || name.endsWith(`.${CLUSTER_DOMAIN}`) || name.split(".").length === 2;
+/**
+ * Whether CoreDNS answers the name from its own zone. An absolute name (a trailing dot) is taken as
+ * it is; a relative one is completed by the pod's search domains first (`echo`, `echo.demo`).
+ */
+function inCluster(name: string): boolean {
+  if (name.endsWith(".")) return name.endsWith(`.${CLUSTER_DOMAIN}.`);
+  return !name.includes(".") || name.endsWith(`.${CLUSTER_DOMAIN}`) || name.split(".").length === 2;
+}
 
 function nameOf(check: PlannedCheck): CheckPath["name"] {
   const a = check.action;
@@ -125,7 +131,10 @@ function nameOf(check: PlannedCheck): CheckPath["name"] {
   // ExternalName probe expects addresses only when the alias stays inside).
   const outside = !inCluster(name) || (a.kind === "dns" && check.expect.answers === undefined);
   const dots = name.replace(/\.$/, "").split(".").length - 1;
-  return { name, outside, searched: !name.endsWith(".") && dots < NDOTS };
+  // A `dns` check asks the pod's nameserver for the name as it is (prober/dns.ts); a name in an
+  // address goes through the search list first, as getaddrinfo does (prober/stub-resolver.ts).
+  const searched = a.kind !== "dns" && !name.endsWith(".") && dots < NDOTS;
+  return { name, outside, searched };
 }
 
 const sameRef = (a: ServiceRef, b: ServiceRef) => a.namespace === b.namespace && a.service === b.service;

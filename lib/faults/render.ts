@@ -40,7 +40,11 @@ export function layersOf(list: LabFaultList): string[] {
   return FAULT_LAYERS.filter((l) => list.faults.some((f) => f.layer === l)).map((l) => FAULT_LAYER_TITLES[l]);
 }
 
-export function renderFaultsConsole(list: LabFaultList): string {
+/**
+ * @param kubectl how the learner calls kubectl for this lab: against its own kubeconfig
+ *   (lib/guide/kubectl.ts), never a context of ~/.kube/config
+ */
+export function renderFaultsConsole(list: LabFaultList, kubectl: string): string {
   const layers = layersOf(list);
   const out = [
     `${list.lab}: ${list.faults.length} fault${list.faults.length === 1 ? "" : "s"} over ${layers.length} layer${layers.length === 1 ? "" : "s"} (${layers.join(", ")})`,
@@ -55,6 +59,8 @@ export function renderFaultsConsole(list: LabFaultList): string {
       out.push(`  ${f.id.padEnd(width)}  ${f.title} (${f.by})`);
       const pad = " ".repeat(width + 4);
       out.push(`${pad}does: ${f.does}`, `${pad}undo: ${f.undo}`, `${pad}probes: ${countsText(f)}`);
+      const look = f.look[0];
+      if (look) out.push(`${pad}look: ${commandText(look.run, kubectl).split("\n")[0]}`);
     }
     out.push("");
   }
@@ -66,10 +72,19 @@ export function renderFaultsConsole(list: LabFaultList): string {
   }
   out.push(
     `Break one with \`labs break ${list.lab} <fault>\` (or \`--mystery\`), see where the probes point with \`labs verify ${list.lab}\`, undo with \`labs fix ${list.lab}\`. \`--json\` adds each fault's commands and its signature check by check.`,
+    `kubectl here talks to the lab through its own kubeconfig (\`${kubectl}\`): labs leaves ~/.kube/config alone.`,
   );
   return out.join("\n");
 }
 
-export function renderFaultsJson(list: LabFaultList): string {
-  return `${JSON.stringify({ kind: FAULTS_KIND, version: FAULTS_VERSION, ...list }, null, 2)}\n`;
+/**
+ * The JSON document. Commands stay argv (`{kubectl: [...]}` runs as `<kubectl> ...`); `kubectl`
+ * says how, against the lab's own kubeconfig, and each look command carries its `line` to paste.
+ */
+export function renderFaultsJson(list: LabFaultList, kubectl: string): string {
+  const faults = list.faults.map((f) => ({
+    ...f,
+    look: f.look.map((l) => ({ ...l, line: commandText(l.run, kubectl) })),
+  }));
+  return `${JSON.stringify({ kind: FAULTS_KIND, version: FAULTS_VERSION, kubectl, ...list, faults }, null, 2)}\n`;
 }

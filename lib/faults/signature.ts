@@ -276,10 +276,13 @@ export function checkUnder(
         : passes;
     case "dns-upstream-down": {
       if (!path.name) return passes;
-      if (path.name.outside) return fails(`${path.name.name} needs an answer from outside the cluster`);
+      if (path.name.outside)
+        return fails(
+          `${path.name.name} is outside the cluster: CoreDNS forwards it upstream, and its upstream does not answer`,
+        );
       if (path.name.searched && (path.name.name.endsWith(".cluster.local") || path.expectsBlocked))
         return may(
-          `the pod's search domains are tried before ${path.name.name} itself, and the ones the node inherited from the host are forwarded upstream`,
+          `the pod's search domains are tried before ${path.name.name} itself: the ones the node inherited from the host go upstream, and so does a name no cluster domain answers, asked at last as it is`,
         );
       return passes;
     }

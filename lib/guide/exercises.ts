@@ -5,6 +5,7 @@
  */
 import type { ResolvedLab } from "../components/resolve.ts";
 import type { PlannedCheck, ProbesPlan } from "../probes/probes-plan.ts";
+import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 import { shellWord } from "./try-it.ts";
 
 export interface Exercise {
@@ -15,8 +16,6 @@ export interface Exercise {
   question: string;
   answer: string;
 }
-
-const kubectl = (plan: ProbesPlan) => `kubectl --context kind-${plan.clusterName}`;
 
 /** Checks whose path ends at a pod in `namespace` (by address, Service or name), DNS excluded. */
 export function checksIntoNamespace(plan: ProbesPlan, namespace: string): PlannedCheck[] {
@@ -31,7 +30,7 @@ export function checksIntoNamespace(plan: ProbesPlan, namespace: string): Planne
   });
 }
 
-function denyAll(lab: ResolvedLab, plan: ProbesPlan): Exercise {
+function denyAll(lab: ResolvedLab, plan: ProbesPlan, kubectl: string): Exercise {
   const ns = "demo";
   const hit = checksIntoNamespace(plan, ns).filter((c) => c.expect.outcome !== "blocked");
   const probes = [...new Set(hit.map((c) => c.probe))];
@@ -43,7 +42,7 @@ function denyAll(lab: ResolvedLab, plan: ProbesPlan): Exercise {
     title: "Deny all traffic into the demo namespace",
     task: "Apply a default-deny ingress NetworkPolicy to the demo apps, then run the probes again.",
     code: [
-      `${kubectl(plan)} apply -f - <<'EOF'`,
+      `${kubectl} apply -f - <<'EOF'`,
       "apiVersion: networking.k8s.io/v1",
       "kind: NetworkPolicy",
       "metadata:",
@@ -54,7 +53,7 @@ function denyAll(lab: ResolvedLab, plan: ProbesPlan): Exercise {
       "  policyTypes: [Ingress]",
       "EOF",
       `labs verify ${lab.spec.name}`,
-      `${kubectl(plan)} -n ${ns} delete networkpolicy deny-all-ingress   # clean up`,
+      `${kubectl} -n ${ns} delete networkpolicy deny-all-ingress   # clean up`,
     ].join("\n"),
     question: "Which probes change, and why?",
     answer,
@@ -70,7 +69,7 @@ const GROWTH: [RegExp, string][] = [
   [/ipvs/, "kube-ipvs0 holds one more address: the new ClusterIP, bound to the dummy device."],
 ];
 
-function dataplaneGrows(lab: ResolvedLab, plan: ProbesPlan): Exercise | undefined {
+function dataplaneGrows(lab: ResolvedLab, plan: ProbesPlan, kubectl: string): Exercise | undefined {
   const proxyChecks = plan.checks.filter(
     (c) =>
       c.action.kind === "inspect" &&
@@ -89,22 +88,22 @@ function dataplaneGrows(lab: ResolvedLab, plan: ProbesPlan): Exercise | undefine
     task: "Look at how Services are programmed on a node, add a Service, and look again.",
     code: [
       look,
-      `${kubectl(plan)} -n demo expose deployment echo --name echo-extra --port 80 --target-port 8080`,
+      `${kubectl} -n demo expose deployment echo --name echo-extra --port 80 --target-port 8080`,
       look,
-      `${kubectl(plan)} -n demo delete service echo-extra   # clean up`,
+      `${kubectl} -n demo delete service echo-extra   # clean up`,
     ].join("\n"),
     question: "What changed between the two outputs?",
     answer: growth,
   };
 }
 
-function sourceIp(plan: ProbesPlan): Exercise | undefined {
+function sourceIp(plan: ProbesPlan, kubectl: string): Exercise | undefined {
   const checks = plan.checks.filter((c) => c.probe === "source-ip");
   const cluster = checks.find((c) => c.expect.clientIp === "snat");
   const local = checks.find((c) => c.expect.clientIp === "kept");
   if (!cluster || !local) return undefined;
   const ip = (svc: string) =>
-    `$(${kubectl(plan)} -n demo get svc ${svc} -o jsonpath='{.status.loadBalancer.ingress[0].ip}')`;
+    `$(${kubectl} -n demo get svc ${svc} -o jsonpath='{.status.loadBalancer.ingress[0].ip}')`;
   return {
     title: "Who does the backend think you are?",
     task: "Ask the echo pods for the client address they saw, once through each LoadBalancer Service.",
@@ -142,8 +141,20 @@ export function siblingsOf(
   ].map((c) => c.name);
 }
 
-export function exercisesOf(lab: ResolvedLab, plan: ProbesPlan, siblings: string[] = []): Exercise[] {
-  return [denyAll(lab, plan), dataplaneGrows(lab, plan), sourceIp(plan), compare(lab, siblings)].filter(
-    (e): e is Exercise => !!e,
-  );
+/**
+ * @param kubectl how the learner calls kubectl for this lab (kubectl.ts); default: against its
+ *   kubeconfig where `labs up` writes it
+ */
+export function exercisesOf(
+  lab: ResolvedLab,
+  plan: ProbesPlan,
+  siblings: string[] = [],
+  kubectl: string = labKubectl(defaultKubeconfig(plan.lab)),
+): Exercise[] {
+  return [
+    denyAll(lab, plan, kubectl),
+    dataplaneGrows(lab, plan, kubectl),
+    sourceIp(plan, kubectl),
+    compare(lab, siblings),
+  ].filter((e): e is Exercise => !!e);
 }

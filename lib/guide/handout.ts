@@ -10,6 +10,7 @@ import type { ProbeLab } from "../probes/probe-lab.ts";
 import { LAYERS, type Layer, type PlannedCheck, type ProbesPlan } from "../probes/probes-plan.ts";
 import { breakFixSection } from "./break-fix.ts";
 import { exercisesOf } from "./exercises.ts";
+import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 import { renderMermaid } from "./mermaid.ts";
 import { pathModel } from "./paths.ts";
 import { shellWord, TryIt } from "./try-it.ts";
@@ -24,6 +25,13 @@ export interface GuideInput {
   checksPerProbe?: number;
   /** What the plan was made from: the break-fix section needs the lab's Services. */
   probeLab?: ProbeLab;
+  /**
+   * The lab's kubeconfig, which every kubectl line of the guide uses (kubectl.ts).
+   * @default where `labs up` writes it without LABS_STATE_DIR or XDG_STATE_HOME
+   */
+  kubeconfig?: string;
+  /** The learner's home directory, to show the kubeconfig as `~/…`. */
+  home?: string;
 }
 
 const LAYER_TITLES: Record<Layer, string> = {
@@ -81,7 +89,8 @@ function inspectionSection(input: GuideInput): string[] {
 export function renderGuide(input: GuideInput): string {
   const { lab, plan } = input;
   const model = pathModel(lab, plan);
-  const tryIt = new TryIt(plan);
+  const kubectl = labKubectl(input.kubeconfig ?? defaultKubeconfig(plan.lab), input.home);
+  const tryIt = new TryIt(plan, kubectl);
   const k = lab.kubeVersion;
   const s = lab.spec;
   const out: string[] = [
@@ -96,6 +105,8 @@ export function renderGuide(input: GuideInput): string {
     `labs verify ${s.name}   # run the probes again at any time`,
     `labs down ${s.name}     # delete the cluster`,
     "```",
+    "",
+    `Every \`kubectl\` line below talks to the lab through its own kubeconfig, \`${kubectl}\`: \`labs up\` writes it there and leaves ~/.kube/config alone (\`export KUBECONFIG=…\`, as \`labs up\` prints it, works too).`,
     "",
     "## The layers",
     "",
@@ -135,13 +146,13 @@ export function renderGuide(input: GuideInput): string {
     out.push("");
   }
   out.push(...inspectionSection(input));
-  const exercises = exercisesOf(lab, plan, input.siblings);
+  const exercises = exercisesOf(lab, plan, input.siblings, kubectl);
   out.push("## Exercises", "");
   exercises.forEach((e, i) => {
     out.push(`### ${i + 1}. ${e.title}`, "", e.task, "", "```sh", e.code, "```", "", `**${e.question}**`, "");
     out.push("<details><summary>Answer</summary>", "", e.answer, "", "</details>", "");
   });
-  out.push(...breakFixSection(labFaults(lab, plan, input.probeLab), plan, tryIt.kubectl));
+  out.push(...breakFixSection(labFaults(lab, plan, input.probeLab), plan, kubectl));
   return `${out.join("\n").trimEnd()}\n`;
 }
 

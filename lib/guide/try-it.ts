@@ -13,6 +13,7 @@ import type {
   ServiceRef,
 } from "../probes/probes-plan.ts";
 import { PROBER_CONTAINER } from "../probes/stage/probe-clients.ts";
+import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 
 /** Quotes one word for a POSIX shell when it needs it. */
 export function shellWord(word: string): string {
@@ -33,10 +34,15 @@ function urlWord(url: string): string {
 }
 
 export class TryIt {
-  constructor(private readonly plan: ProbesPlan) {}
+  /** `kubectl` against the lab's own kubeconfig (kubectl.ts). */
+  readonly kubectl: string;
 
-  get kubectl(): string {
-    return `kubectl --context kind-${this.plan.clusterName}`;
+  /** @param kubectl how to call kubectl for this lab; default: its kubeconfig where `labs up` writes it */
+  constructor(
+    private readonly plan: ProbesPlan,
+    kubectl?: string,
+  ) {
+    this.kubectl = kubectl ?? labKubectl(defaultKubeconfig(plan.lab));
   }
 
   private jsonpath(resource: string, namespace: string | undefined, path: string): string {

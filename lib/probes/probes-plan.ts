@@ -117,8 +117,12 @@ export interface Expectation {
   backendIn?: PodSet & { name?: string };
   /** What the server saw as client address (agnhost /clientip). */
   clientIp?: ClientIpExpectation;
-  /** DNS answers equal the IPs of these pods, or this Service's ClusterIP. */
-  answers?: { podsOf: PodSet } | { clusterIpOf: ServiceRef } | { podName: string; namespace: string };
+  /** DNS answers equal the IPs of these pods, this Service's ClusterIP, or this kind node's InternalIP. */
+  answers?:
+    | { podsOf: PodSet }
+    | { clusterIpOf: ServiceRef }
+    | { podName: string; namespace: string }
+    | { nodeIpOf: string };
   /** The response body equals this (after trimming). */
   body?: string;
   /** Shares of answers per pod set, e.g. 80/20, each within `tolerance` percentage points. */

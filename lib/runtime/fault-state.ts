@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { FaultLayer } from "../components/fault.ts";
 import type { ResolvedStep } from "../faults/catalogue.ts";
 import type { CheckSignature } from "../faults/signature.ts";
+import { EXIT, LabError } from "../model/errors.ts";
 import { type LabState, readJson, writeJsonAtomic } from "./state.ts";
 
 export const FAULT_STATE_VERSION = 1;
@@ -73,4 +74,25 @@ export function currentFault(state: LabState): FaultState | undefined {
   if (marker && Date.parse(fault.since) >= Date.parse(marker.createdAt)) return fault;
   retireFaultState(state, fault, new Date().toISOString());
   return undefined;
+}
+
+/**
+ * `labs up` on a lab broken on purpose converges the cluster: it would apply the lab's objects
+ * over the fault and undo part of it (a stray policy stays, a patched DaemonSet may not), leaving a
+ * lab that is neither as `labs break` left it nor healthy, while fault.json still says broken and
+ * `labs verify` compares against a signature that no longer holds. So `up` refuses and names the
+ * way out: `labs fix` undoes exactly what was done; `--recreate` starts a cluster without it.
+ * A mystery stays a mystery.
+ */
+export function brokenLabError(lab: string, fault: FaultState): LabError {
+  const which = fault.mystery ? "a mystery fault" : `\`${fault.id}\` (${fault.title})`;
+  const what =
+    fault.phase === "breaking"
+      ? `a \`labs break\` of it did not finish: it is half broken by ${which}`
+      : `it is broken on purpose by ${which} since ${fault.since}`;
+  return new LabError(
+    `labs up ${lab}: ${what}; converging would re-apply the lab over the fault and leave it half undone`,
+    `run \`labs fix ${lab}\` first, then \`labs up ${lab}\` (or \`labs up ${lab} --recreate\` for a new cluster without the fault)`,
+    EXIT.usage,
+  );
 }

@@ -7,7 +7,13 @@
  * already there ▶ fault.json retired. So `fix` works after Ctrl-C during `break`, and twice.
  */
 
-import type { LabFault, LabFaultList, ResolvedCommand, ResolvedStep } from "../faults/catalogue.ts";
+import type {
+  LabFault,
+  LabFaultList,
+  ResolvedCommand,
+  ResolvedLookup,
+  ResolvedStep,
+} from "../faults/catalogue.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { didYouMean } from "../model/suggest.ts";
 import { commandLogger } from "./command-log.ts";
@@ -110,27 +116,37 @@ function run(cmd: ResolvedCommand, tc: Toolchain, kubectl: Kubectl): Promise<Run
   return dockerExec(tc, cmd.node, cmd.command, STEP_TIMEOUT_MS);
 }
 
+/**
+ * A lookup's answer as the fault's steps use it: trimmed unless verbatim, then edited when the
+ * lookup says so. Undefined when the text the edit replaces is not in the answer.
+ */
+export function lookupValue(
+  l: Pick<ResolvedLookup, "verbatim" | "edit">,
+  answer: string,
+): string | undefined {
+  const value = l.verbatim ? answer : answer.trim();
+  if (!l.edit) return value;
+  return value.includes(l.edit.replace) ? value.replace(l.edit.replace, l.edit.with) : undefined;
+}
+
 async function lookUp(fault: LabFault, tc: Toolchain, kubectl: Kubectl): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
   for (const l of fault.lookups) {
     const r = await run(l.run, tc, kubectl);
-    let value = r.stdout.trim();
-    if (!r.ok || (!value && !l.mayBeEmpty)) {
+    const value = lookupValue(l, r.stdout);
+    if (!r.ok || (!r.stdout.trim() && !l.mayBeEmpty)) {
       throw new LabError(
         `cannot read ${l.describes} before breaking ${fault.id}: ${lastLines(r.stderr || r.stdout) || "the answer was empty"}`,
         "check the lab with `labs status` and `labs verify`; nothing was changed",
         EXIT.environment,
       );
     }
-    if (l.edit) {
-      if (!value.includes(l.edit.replace))
-        throw new LabError(
-          `${l.describes} does not contain \`${l.edit.replace}\`: it was changed by hand, so labs cannot break it the way ${fault.id} does`,
-          "put it back as it was (or recreate the lab with `labs down` and `labs up`); nothing was changed",
-          EXIT.environment,
-        );
-      value = value.replace(l.edit.replace, l.edit.with);
-    }
+    if (value === undefined)
+      throw new LabError(
+        `${l.describes} does not contain \`${l.edit!.replace}\`: it was changed by hand, so labs cannot break it the way ${fault.id} does`,
+        "put it back as it was (or recreate the lab with `labs down` and `labs up`); nothing was changed",
+        EXIT.environment,
+      );
     values[l.name] = value;
   }
   return values;

@@ -30,6 +30,7 @@ import {
 import { doctorChecks } from "./doctor/checks.ts";
 import { gatherFacts } from "./doctor/facts.ts";
 import { labNeeds } from "./doctor/lab-needs.ts";
+import { brokenLabError, currentFault, retireFaultState } from "./fault-state.ts";
 import { createCluster, deleteCluster, exportKubeconfig, kindClusters, loadImages } from "./kind.ts";
 import { checkHostPaths, concreteKindConfig, nodeImageOf } from "./kind-config.ts";
 import { Kubectl } from "./kubectl.ts";
@@ -190,6 +191,7 @@ function startRun(opts: UpOptions): Run {
 async function steps(run: Run): Promise<UpResult> {
   const { opts, state, progress } = run;
   const docker = await checkToolchain(run);
+  await refuseIfBroken(run);
   await checkHost(run);
   const kindYaml = await synthesize(run, nodeArchOf(docker.architecture ?? process.arch));
   const images = opts.preload ? await preloadPull(run) : [];
@@ -234,6 +236,21 @@ async function checkToolchain(run: Run): Promise<DockerInfo> {
     },
     (info) => `Docker ${info.serverVersion} (${info.architecture ?? "?"})`,
   );
+}
+
+/**
+ * A lab broken on purpose (`labs break`) is not converged over its fault (brokenLabError says
+ * why); `--recreate` goes on, since the new cluster has no fault. A fault recorded for a cluster
+ * that is gone (deleted with kind itself, or left half-created) is retired instead.
+ */
+async function refuseIfBroken(run: Run): Promise<void> {
+  const { state, opts } = run;
+  if (opts.recreate) return;
+  const fault = currentFault(state);
+  if (!fault) return;
+  const running = (await kindClusters(run.tc)).includes(state.clusterName);
+  if (running && state.readMarker()?.phase !== "creating") throw brokenLabError(run.spec.name, fault);
+  retireFaultState(state, fault, new Date().toISOString());
 }
 
 /**

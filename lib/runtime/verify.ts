@@ -45,7 +45,7 @@ export interface VerifyOptions {
 }
 
 export interface VerifyOutcome {
-  /** The probe report (lib/probes/report.ts), as written to `file`. */
+  /** The probe report (lib/probes/verdicts/report.ts), as written to `file`. */
   report: ProbeReport;
   /** Every probe passed (skipped ones do not count against it). */
   passed: boolean;
@@ -55,7 +55,7 @@ export interface VerifyOutcome {
   file: string;
   /**
    * When the lab is broken on purpose (`labs break`): the verdicts against the fault's signature,
-   * also written to results/fault-check.json.
+   * as `report.fault`, also written to results/fault-check.json.
    */
   fault?: FaultCheck;
 }
@@ -80,6 +80,16 @@ export async function verifyLab(opts: VerifyOptions): Promise<VerifyOutcome> {
     judgeRun(plan, run, results, inspections, facts),
     new Date().toISOString(),
   );
+  // On a lab broken on purpose the report carries the comparison with the fault's signature, so
+  // `labs verify --json` and results/latest.json show it as the console does.
+  const broken = currentFault(state);
+  if (broken)
+    report.fault = compareWithFault(
+      report.verdicts,
+      broken.signature,
+      broken.crossings,
+      broken.mystery ? undefined : broken.id,
+    );
   mkdirSync(state.resultsDir, { recursive: true });
   const file = join(state.resultsDir, `verify-${fileStamp()}.json`);
   writeFileSync(file, renderJson(report));
@@ -90,15 +100,9 @@ export async function verifyLab(opts: VerifyOptions): Promise<VerifyOutcome> {
     summary: summaryText(report.summary),
     file,
   };
-  const broken = currentFault(state);
-  if (broken) {
-    outcome.fault = compareWithFault(
-      report.verdicts,
-      broken.signature,
-      broken.crossings,
-      broken.mystery ? undefined : broken.id,
-    );
-    writeFileSync(join(state.resultsDir, "fault-check.json"), `${JSON.stringify(outcome.fault, null, 2)}\n`);
+  if (report.fault) {
+    outcome.fault = report.fault;
+    writeFileSync(join(state.resultsDir, "fault-check.json"), `${JSON.stringify(report.fault, null, 2)}\n`);
   }
   return outcome;
 }

@@ -9,6 +9,7 @@ import type { FaultLayer } from "../../lib/components/fault.ts";
 import { type LabFault, type LabFaultList, labFaults } from "../../lib/faults/catalogue.ts";
 import { checkPaths, pathContext } from "../../lib/faults/paths.ts";
 import { renderFaultsConsole } from "../../lib/faults/render.ts";
+import { defaultKubeconfig, labKubectl } from "../../lib/guide/kubectl.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
 import type { Layer, ProbesPlan } from "../../lib/probes/probes-plan.ts";
 import { upstreamReader } from "../probes/support.ts";
@@ -61,12 +62,15 @@ describe("labs faults", () => {
         "kube-proxy-rules-flushed",
         "service-selector-mismatch",
         "coredns-scaled-to-zero",
+        "coredns-upstream-broken",
         "stray-default-deny",
       ]),
     );
-    const text = renderFaultsConsole(list);
+    const text = renderFaultsConsole(list, labKubectl(defaultKubeconfig("kindnet-iptables")));
     expect(text).toMatch(/^kindnet-iptables: \d+ faults over 5 layers/);
-    expect(text).toContain("Not in this lab");
+    expect(
+      renderFaultsConsole(lab("flannel-iptables").list, labKubectl(defaultKubeconfig("flannel-iptables"))),
+    ).toContain("Not in this lab");
   });
 
   it("differs by dataplane: Flannel has its overlay fault, cilium-kpr has no kube-proxy fault", () => {
@@ -95,9 +99,45 @@ describe("labs faults", () => {
     expect(reason("kindnet-cloud-provider-kind", "lb-pool-exhausted")).toMatch(/no address pool/);
     // One node: nothing to cut from the others.
     expect(reason("kindnet-cloud-provider-kind", "node-link-down")).toMatch(/one node/);
-    // No probe resolves a name outside the cluster in the catalogue: a broken upstream shows nowhere.
-    expect(reason("kindnet-iptables", "coredns-upstream-broken")).toMatch(/could not point at it/);
     expect(reason("calico-ebpf", "pod-route-blackholed")).toMatch(/eBPF/);
+  });
+
+  it("breaks CoreDNS's upstream in every lab: the node name forwarded to Docker's DNS fails, cluster names resolve", () => {
+    for (const [name, { list }] of labs) {
+      const f = list.faults.find((x) => x.id === "coredns-upstream-broken");
+      expect(
+        f,
+        `${name}: ${list.unavailable.find((u) => u.id === "coredns-upstream-broken")?.unavailable}`,
+      ).toBeDefined();
+      expect(
+        claimed(f!)
+          .filter((s) => s.expect === "fails")
+          .map((s) => s.id),
+        name,
+      ).toEqual(["dns-upstream/control-plane"]);
+    }
+    const f = fault("kindnet-iptables", "coredns-upstream-broken");
+    // Asked straight of CoreDNS, a name in cluster.local never leaves it.
+    expect(expectOf(f, "headless-service/demo/echo-headless")).toBe("passes");
+    // Found by the second search domain, before any the node inherited from the host.
+    expect(expectOf(f, "service-namespaced-name/demo/echo")).toBe("passes");
+    // The host's search domains come before the full name itself (4 dots, ndots 5): forwarded.
+    expect(expectOf(f, "service-fqdn/demo/echo")).toBe("may-fail");
+    expect(expectOf(f, "pod-to-cluster-ip/demo/echo/probe-worker")).toBe("passes");
+    expect(lab("kindnet-iptables").list.crossings["dns-upstream/control-plane"]).toContain("dns-upstream");
+    // Its steps edit the Corefile read before the break, byte for byte, and restart CoreDNS.
+    expect(f.lookups.map((l) => [l.name, l.verbatim, l.edit?.with])).toEqual([
+      ["COREFILE", true, undefined],
+      ["BROKEN_COREFILE", true, "forward . 192.0.2.53"],
+    ]);
+    expect(f.revert[0]!.run).toMatchObject({
+      kubectl: expect.arrayContaining(["configmap", "coredns", '{"data":{"Corefile":${COREFILE:json}}}']),
+    });
+    expect(f.revert.map((s) => ("kubectl" in s.run ? s.run.kubectl.slice(2, 4).join(" ") : ""))).toEqual([
+      "patch configmap",
+      "rollout restart",
+      "rollout status",
+    ]);
   });
 
   it("derives every signature from the plan: each check once, nothing outside the plan, at least one check that must fail", () => {

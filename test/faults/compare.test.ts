@@ -39,6 +39,7 @@ describe("labs verify on a broken lab", () => {
     const cases: [string, string][] = [
       ["kube-proxy-rules-flushed", "service-proxy"],
       ["coredns-scaled-to-zero", "dns"],
+      ["coredns-upstream-broken", "dns-upstream"],
       ["service-selector-mismatch", "service:demo/echo"],
       ["service-unprogrammed", "service:demo/echo"],
       ["pod-route-blackholed", "pods:labs-kindnet-iptables-control-plane|labs-kindnet-iptables-worker"],
@@ -59,7 +60,7 @@ describe("labs verify on a broken lab", () => {
       "coredns-scaled-to-zero",
     );
     expect(dns.summary).toMatch(
-      /^the probes point at DNS: 10 of the 10 failed checks resolve a name; all the checks that resolve a name failed, \S+ still passes — as expected/,
+      /^the probes point at DNS: 11 of the 11 failed checks resolve a name; all the checks that resolve a name failed, \S+ still passes — as expected/,
     );
   });
 

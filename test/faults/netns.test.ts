@@ -21,7 +21,7 @@ import { NETPOL_TARGET_LABEL } from "../../lib/probes/clients.ts";
 import type { ProbesPlan } from "../../lib/probes/probes-plan.ts";
 import { resolvePlan } from "../../lib/probes/verdicts/resolver.ts";
 import { judgeRun, type Verdict } from "../../lib/probes/verdicts/verdict.ts";
-import { fillValues } from "../../lib/runtime/faults.ts";
+import { fillValues, lookupValue } from "../../lib/runtime/faults.ts";
 import { upstreamReader } from "../probes/support.ts";
 import {
   CLIENT_IP,
@@ -31,6 +31,7 @@ import {
   emulateCluster,
   emulationUnavailable,
   KUBE_DNS,
+  upstreamOf,
 } from "./support/emulated-cluster.ts";
 
 const unavailable = emulationUnavailable();
@@ -46,6 +47,7 @@ const SERVED = new Set([
   "service-namespaced-name",
   "service-fqdn",
   "headless-service",
+  "dns-upstream",
   "endpoint-coverage",
   "nodeport-own-node",
   "nodeport-other-node",
@@ -253,6 +255,17 @@ function expectSignature(e: Emulated, fault: LabFault, verdicts: Map<string, Ver
 
 const faultOf = (e: Emulated, id: string) => e.faults.faults.find((f) => f.id === id)!;
 
+/** A Corefile with kubeadm's `forward . /etc/resolv.conf`, as the lookups would read it. */
+const COREFILE =
+  ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    reload\n}\n";
+
+/** The Corefile a fault's ConfigMap patch writes (`--patch {"data":{"Corefile":…}}`), values filled in. */
+function corefileWritten(step: LabFault["apply"][number], values: Record<string, string>): string {
+  if (!("kubectl" in step.run)) throw new Error(`${step.does} is no kubectl step`);
+  const patch = step.run.kubectl[step.run.kubectl.indexOf("--patch") + 1]!;
+  return (JSON.parse(fillValues(patch, values)) as { data: { Corefile: string } }).data.Corefile;
+}
+
 describe.skipIf(!!unavailable)(
   "break-fix signatures hold on an emulated dataplane",
   { timeout: 120_000 },
@@ -332,6 +345,53 @@ describe.skipIf(!!unavailable)(
       }
     });
 
+    it("kind's DNAT to Docker's DNS needs route_localnet: without it only what goes upstream fails", async () => {
+      // The healthy run passes dns-upstream only through the path kind wires; take one piece away.
+      // What fails is what a dead upstream breaks: the node's name, and at most the names the
+      // upstream fault's signature allows (a short name of another namespace is, after the search
+      // domains, asked as it is, and that goes upstream too).
+      const mayFail = new Set(
+        faultOf(kindnet, "coredns-upstream-broken")
+          .signature.filter((s) => s.expect === "may-fail")
+          .map((s) => s.id),
+      );
+      kindnet.em.onNode(0, ["sysctl", "-q", "-w", "net.ipv4.conf.all.route_localnet=0"]);
+      try {
+        const failed = [...(await probe(kindnet)).values()].filter((v) => v.verdict !== "pass");
+        expect(failed.map((v) => v.id)).toContain("dns-upstream/control-plane");
+        expect(
+          failed.map((v) => v.id).filter((id) => id !== "dns-upstream/control-plane" && !mayFail.has(id)),
+        ).toEqual([]);
+      } finally {
+        kindnet.em.onNode(0, ["sysctl", "-q", "-w", "net.ipv4.conf.all.route_localnet=1"]);
+      }
+    });
+
+    it("a broken upstream in the Corefile (its own edit of the Corefile read before, CoreDNS restarted): the node's name fails, cluster names resolve", async () => {
+      const fault = faultOf(kindnet, "coredns-upstream-broken");
+      // What `labs break` reads and records, from the Corefile the ConfigMap holds.
+      const values = Object.fromEntries(fault.lookups.map((l) => [l.name, lookupValue(l, COREFILE)!]));
+      const broken = corefileWritten(fault.apply[0]!, values);
+      // Only the forward line changes; every other byte is the Corefile as it was read.
+      expect(broken).toBe(COREFILE.replace("forward . /etc/resolv.conf {", "forward . 192.0.2.53 {"));
+      // The rollout restart: new CoreDNS pods on the ConfigMap as the patch left it.
+      expect(fault.apply.map((s) => s.does)).toContain("wait until CoreDNS is ready");
+      await kindnet.em.restartCoreDns(upstreamOf(broken));
+      try {
+        const verdicts = await probe(kindnet);
+        expectSignature(kindnet, fault, verdicts, /^dns-upstream$/);
+        expect(verdicts.get("dns-upstream/control-plane")?.verdict).toBe("fail");
+        expect(verdicts.get("headless-service/demo/echo-headless")?.verdict).toBe("pass");
+        expect(verdicts.get("service-fqdn/demo/echo")?.verdict).toBe("pass");
+      } finally {
+        const restored = corefileWritten(fault.revert[0]!, values);
+        expect(restored).toBe(COREFILE);
+        await kindnet.em.restartCoreDns(upstreamOf(restored));
+      }
+      const again = [...(await probe(kindnet)).values()].filter((v) => v.verdict !== "pass");
+      expect(again.map((v) => v.id)).toEqual([]);
+    });
+
     it("a stray default-deny (dropped as kindnet drops): the apps' Service fails, the probes' own pods pass", async () => {
       const fault = faultOf(kindnet, "stray-default-deny");
       const echo = ["10.244.1.20", "10.244.2.20"];
@@ -388,6 +448,7 @@ describe.skipIf(!!unavailable)(
       expect(kindnetRuns.map((r) => r.fault.id)).toEqual([
         "kube-proxy-rules-flushed",
         "coredns-scaled-to-zero",
+        "coredns-upstream-broken",
         "stray-default-deny",
         "pod-route-blackholed",
       ]);

@@ -90,6 +90,67 @@ describe("labs guide for every catalogue lab", () => {
 });
 if (!CHROMIUM) console.log(`skipping the Mermaid rendering check: ${NO_CHROMIUM}`);
 
+/** Where a shell command line calls kubectl: at its start, in `$(…)`, after a pipe or `;`. */
+const kubectlCalls = (markdown: string) =>
+  [...markdown.matchAll(/```sh\n([\s\S]*?)\n```/g)].flatMap((m) =>
+    [...m[1]!.matchAll(/(?:^|\$\(|\| |; |&& )(kubectl [^\n]*)/gm)].map((c) => c[1]!),
+  );
+
+describe("kubectl in the guide: always the lab's own kubeconfig", () => {
+  it("every kubectl line of every section (break-fix included) names the kubeconfig labs up writes, never a context", async () => {
+    for (const name of ["kindnet-iptables", "flannel-iptables", "cilium-kpr"]) {
+      const text = renderGuide(await sketch(name));
+      expect(text).not.toMatch(/--context|kind-labs-/);
+      const calls = kubectlCalls(text);
+      const breakFix = kubectlCalls(text.slice(text.indexOf("## Break and fix")));
+      expect(breakFix.length, `${name}'s break-fix section shows kubectl`).toBeGreaterThan(3);
+      expect(calls.length).toBeGreaterThan(breakFix.length);
+      for (const c of calls)
+        expect(c).toMatch(new RegExp(`^kubectl --kubeconfig ~/\\.local/state/labs/${name}/kubeconfig `));
+    }
+  });
+
+  it("`labs guide` and `labs faults` name this machine's kubeconfig of the lab, the file `labs up` wrote", async () => {
+    const { fakeToolchain } = await import("../fake-toolchain/fake-toolchain.ts");
+    const { existsSync } = await import("node:fs");
+    const fake = fakeToolchain();
+    try {
+      const lab = "kindnet-iptables";
+      const up = runLabs(["up", lab, "--no-verify"], fake.env);
+      expect(up.code, up.stderr).toBe(0);
+      const kubeconfig = join(fake.env.LABS_STATE_DIR!, lab, "kubeconfig");
+      const labsEnv = { ...fake.env, LABS_MIRROR: env.LABS_MIRROR, LABS_CACHE_DIR: env.LABS_CACHE_DIR };
+      expect(existsSync(kubeconfig)).toBe(true);
+      // The state folder is outside the home directory here: the path as it is.
+      const prefix = `kubectl --kubeconfig ${kubeconfig} `;
+      const guide = runLabs(["guide", lab], labsEnv);
+      expect(guide.code, guide.stderr).toBe(0);
+      const calls = kubectlCalls(guide.stdout);
+      expect(calls.length).toBeGreaterThan(10);
+      for (const c of calls) expect(c.startsWith(prefix), c).toBe(true);
+      const faults = runLabs(["faults", lab], labsEnv);
+      const looks = faults.stdout.split("\n").filter((l) => /^\s+look: kubectl /.test(l));
+      expect(looks.length).toBeGreaterThan(3);
+      for (const l of looks) expect(l.trim().slice("look: ".length).startsWith(prefix), l).toBe(true);
+      expect(faults.stdout).not.toMatch(/--context/);
+      const json = JSON.parse(runLabs(["faults", lab, "--json"], labsEnv).stdout);
+      expect(json.kubectl).toBe(prefix.trim());
+      const lines = json.faults.flatMap((f: { look: { line: string; run: object }[] }) =>
+        f.look.filter((l) => "kubectl" in l.run).map((l) => l.line),
+      );
+      expect(lines.length).toBeGreaterThan(3);
+      for (const l of lines) expect(l.startsWith(prefix), l).toBe(true);
+      // Under the home directory (the default state folder), as ~/…, which the shell expands.
+      const home = { ...labsEnv, LABS_STATE_DIR: join(fake.home, ".local", "state", "labs") };
+      expect(runLabs(["guide", lab], home).stdout).toContain(
+        `kubectl --kubeconfig ~/.local/state/labs/${lab}/kubeconfig -n labs-probes exec`,
+      );
+    } finally {
+      fake.cleanup();
+    }
+  }, 120_000);
+});
+
 describe("the guide's break-fix section", () => {
   it("has one exercise per fault with the round, the commands to look with, and the answer folded away", async () => {
     const s = await sketch("kindnet-iptables");
@@ -142,7 +203,7 @@ describe("what the guide tells", () => {
     const t = new TryIt(plan);
     const byId = (id: string) => t.command(plan.checks.find((c) => c.id.startsWith(id))!);
     expect(byId("pod-to-cluster-ip/demo/echo/probe-worker")).toBe(
-      `kubectl --context kind-labs-kindnet-iptables -n labs-probes exec probe-worker -c prober -- wget -qO- -T 3 "http://$(kubectl --context kind-labs-kindnet-iptables -n demo get svc echo -o jsonpath='{.spec.clusterIP}')/clientip"`,
+      `kubectl --kubeconfig ~/.local/state/labs/kindnet-iptables/kubeconfig -n labs-probes exec probe-worker -c prober -- wget -qO- -T 3 "http://$(kubectl --kubeconfig ~/.local/state/labs/kindnet-iptables/kubeconfig -n demo get svc echo -o jsonpath='{.spec.clusterIP}')/clientip"`,
     );
     expect(byId("host-nodeport")).toBe("curl -s --max-time 3 http://127.0.0.1:30080/hostname");
     expect(byId("headless-service/demo/echo-headless")).toMatch(

@@ -168,7 +168,7 @@ describe.skipIf(!isRoot)("probes end to end on loopback", () => {
     const parsed = JSON.parse(renderJson(report));
     const validate = new Ajv2020({ strict: true, validateFormats: false }).compile(PROBE_REPORT_SCHEMA);
     expect(validate(parsed), JSON.stringify(validate.errors)).toBe(true);
-    expect(parsed).toMatchObject({ kind: "labs-probe-report", version: 1, lab: "kindnet-iptables" });
+    expect(parsed).toMatchObject({ kind: "labs-probe-report", version: 2, lab: "kindnet-iptables" });
     const broken = { ...parsed, verdicts: [{ ...parsed.verdicts[0], verdict: "maybe" }] };
     expect(validate(broken)).toBe(false);
   });

@@ -11,7 +11,7 @@ export async function faultsOfLab(
   name: string,
   labsDir: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ list: LabFaultList; incomplete: { component: string; why: string }[] }> {
+): Promise<{ list: LabFaultList; incomplete: { component: string; why: string }[]; kubeconfig: string }> {
   const { findLabs } = await import("../../catalogue.ts");
   const { sketchLab } = await import("../../guide/sketch.ts");
   const { labFaults } = await import("../../faults/catalogue.ts");
@@ -22,13 +22,20 @@ export async function faultsOfLab(
   const state = new LabState(stateRoot(env), entry!.spec.name);
   const running = readJson<typeof sketch.plan>(join(state.synthDir, "probes.plan.json"));
   const plan = running?.version === sketch.plan.version ? running : sketch.plan;
-  return { list: labFaults(sketch.lab, plan, sketch.probeLab), incomplete: sketch.incomplete };
+  return {
+    list: labFaults(sketch.lab, plan, sketch.probeLab),
+    incomplete: sketch.incomplete,
+    kubeconfig: state.kubeconfig,
+  };
 }
 
 async function faults(args: { lab: string; json?: boolean; labsDir?: string }, io: Io): Promise<number> {
-  const { list, incomplete } = await faultsOfLab(args.lab, args.labsDir);
+  const { list, incomplete, kubeconfig } = await faultsOfLab(args.lab, args.labsDir);
   const { renderFaultsConsole, renderFaultsJson } = await import("../../faults/render.ts");
-  io.out(args.json ? renderFaultsJson(list) : renderFaultsConsole(list));
+  const { labKubectl } = await import("../../guide/kubectl.ts");
+  const { homedir } = await import("node:os");
+  const kubectl = labKubectl(kubeconfig, process.env.HOME ?? homedir());
+  io.out(args.json ? renderFaultsJson(list, kubectl) : renderFaultsConsole(list, kubectl));
   for (const i of incomplete)
     io.err(
       `${yellow("labs: note:", useColor(process.stderr))} planned without ${i.component}'s objects (${i.why}); \`labs prefetch ${args.lab}\` gives the full list`,

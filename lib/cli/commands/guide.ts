@@ -26,7 +26,15 @@ async function guide(args: GuideArgs, io: Io): Promise<number> {
     cni: e.spec.cni.name,
     proxy: e.spec.kubeProxyMode,
   }));
-  const text = renderGuide({ ...sketch, siblings: siblingsOf(sketch.lab, catalogue) });
+  // The kubeconfig `labs up` writes for this lab on this machine (its state folder).
+  const { LabState, stateRoot } = await import("../../runtime/state.ts");
+  const { homedir } = await import("node:os");
+  const text = renderGuide({
+    ...sketch,
+    siblings: siblingsOf(sketch.lab, catalogue),
+    kubeconfig: new LabState(stateRoot(process.env), sketch.lab.spec.name).kubeconfig,
+    home: process.env.HOME ?? homedir(),
+  });
   for (const i of sketch.incomplete)
     io.err(
       `${yellow("labs: note:", useColor(process.stderr))} written without ${i.component}'s objects (${i.why}); \`labs prefetch ${args.lab}\` gives the full guide`,

@@ -18,6 +18,10 @@ export function ciliumValues(input: CiliumValuesInput): Record<string, unknown> 
     image: { pullPolicy: "IfNotPresent" },
     routingMode: "tunnel",
     tunnelProtocol: "vxlan",
+    // bpf.masquerade stays unset (false): without it Cilium keeps legacy host routing ("BPF host
+    // routing requires enable-bpf-masquerade"), so pod traffic still passes the node's netfilter,
+    // where kind's DNAT to Docker's embedded DNS lives. BPF host routing would bypass it and leave
+    // CoreDNS without its upstream (cilium/cilium#23283; the dns-upstream probe checks that path).
     // One operator is plenty for a laptop lab (the chart runs two by default).
     operator: { replicas: 1 },
     kubeProxyReplacement: input.kubeProxyReplacement,

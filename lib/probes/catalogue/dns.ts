@@ -100,3 +100,54 @@ export const externalName = defineProbe({
     return orSkip(checks, "no ExternalName Service in this lab's apps");
   },
 });
+
+/**
+ * Cluster DNS's upstream path, with no internet: CoreDNS forwards every name outside its zones to
+ * the nameserver of its own node (kubeadm's Corefile `forward . /etc/resolv.conf`, and the
+ * Deployment's `dnsPolicy: Default`: kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go).
+ * On a kind node that nameserver is Docker's embedded DNS: kind's entrypoint
+ * (images/base/files/usr/local/bin/entrypoint@v0.32.0, enable_network_magic) rewrites the node's
+ * resolv.conf from 127.0.0.11 to the kind network's gateway (or host.docker.internal) and copies
+ * Docker's DNAT to 127.0.0.11 from OUTPUT into PREROUTING, so queries from pods reach it too
+ * (with route_localnet=1, images/base/files/etc/sysctl.d/10-network-magic.conf). Docker's DNS knows
+ * every container of the `kind` network by name, and kind names each node container (and its
+ * hostname) after the node (pkg/cluster/internal/providers/docker/provision.go): a node's name
+ * resolves to its address on the kind network, the node's InternalIP, offline.
+ *
+ * Every dataplane of the catalogue lets the query through the node's netfilter, where that DNAT
+ * lives: kube-proxy and kindnet/Flannel route pod traffic through the host stack; Cilium does too
+ * with legacy host routing, which labs keeps (cilium-values.ts: BPF host routing would bypass it,
+ * cilium/cilium#23283); Calico's eBPF programs hand traffic leaving the pool with natOutgoing to
+ * iptables (felix/bpf-gpl/types.h CALI_ST_NAT_OUTGOING, tc.c update_fib_mark @v3.32.1).
+ *
+ * The name is absolute (a trailing dot) and asked straight of the pod's nameserver, so no search
+ * domain is tried first: the one query goes pod → kube-dns → CoreDNS → forward → Docker's DNS.
+ */
+export const dnsUpstream = defineProbe({
+  id: "dns-upstream",
+  layer: "service",
+  title: "A name outside the cluster, through CoreDNS's upstream",
+  teaches:
+    "CoreDNS answers cluster.local itself and forwards every other name upstream, to the resolver of its node: in kind that is Docker's DNS, which knows each node container by name. Resolving a node's name from a pod walks that whole path (pod → kube-dns → CoreDNS → forward → Docker) with no internet.",
+  plan(pl) {
+    const { first } = clientsOf(pl);
+    const node = pl.nodes[0]!.name;
+    const name = `${node}.`;
+    // Docker answers with the container's address on the kind network of the asked family; the
+    // node's first InternalIP is of the lab's primary family.
+    const type = pl.lab.spec.ipFamily === "ipv6" ? "AAAA" : "A";
+    return [
+      check(
+        this,
+        [node.slice(pl.lab.clusterName.length + 1)],
+        fromClient(first),
+        { kind: "dns", name, type },
+        reachable(
+          `outside cluster.local: CoreDNS forwards it to its node's resolver, Docker's embedded DNS, which answers with the node container's address (its InternalIP)`,
+          { answers: { nodeIpOf: node } },
+        ),
+        `${first.name} → DNS ${type} ${name} (a kind node, via CoreDNS's forward)`,
+      ),
+    ];
+  },
+});

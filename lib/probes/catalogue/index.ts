@@ -3,7 +3,7 @@
  * in the family file of its layer and add one line here.
  */
 import { dataplaneInspection } from "./dataplane.ts";
-import { externalName, headlessService, statefulSetPodDns } from "./dns.ts";
+import { dnsUpstream, externalName, headlessService, statefulSetPodDns } from "./dns.ts";
 import { gatewayFilterHeader, gatewayRoutes, gatewaySplit } from "./gateway.ts";
 import { ingressHostRule, ingressPathRouting } from "./ingress.ts";
 import { hostLoadBalancer, sourceIp } from "./load-balancer.ts";
@@ -34,6 +34,7 @@ export const CATALOGUE: readonly ProbeDefinition[] = [
   headlessService,
   statefulSetPodDns,
   externalName,
+  dnsUpstream,
   apiServer,
   hairpin,
   endpointCoverage,

@@ -3,22 +3,35 @@
  * outputs/json.ts for the JSON Schema), and rendered for consoles, CI (JUnit) and documents
  * (Markdown).
  */
+import type { FaultCheck } from "../../faults/compare.ts";
 import { LAYERS, type Layer, type ProbesPlan } from "../probes-plan.ts";
 import { summarize, type Verdict, type VerdictStatus } from "./verdict.ts";
 
 export const REPORT_KIND = "labs-probe-report";
-/** Bumped when a field changes meaning or disappears; new optional fields keep the version. */
-export const REPORT_VERSION = 1;
+/**
+ * Bumped when a field changes meaning or disappears, and when one is added: the JSON Schema closes
+ * every object (additionalProperties: false), so a tool validating against the older schema would
+ * reject the new field. Version 2 added `fault`; a version 1 report is a version 2 report without
+ * it, so readers accept both (READABLE_REPORT_VERSIONS).
+ */
+export const REPORT_VERSION = 2;
+export const READABLE_REPORT_VERSIONS = [1, 2] as const;
 
 export interface ProbeReport {
   kind: typeof REPORT_KIND;
-  version: typeof REPORT_VERSION;
+  /** REPORT_VERSION when written here; older reports read back may have an older one. */
+  version: (typeof READABLE_REPORT_VERSIONS)[number];
   lab: string;
   clusterName: string;
   /** ISO time the run finished; absent in reports built for tests. */
   generatedAt?: string;
   summary: Record<VerdictStatus, number> & { total: number };
   verdicts: Verdict[];
+  /**
+   * When the lab was broken on purpose (`labs break`): the fault, its signature check by check
+   * beside the verdicts, whether they match and where the failures point (lib/faults/compare.ts).
+   */
+  fault?: FaultCheck;
 }
 
 export function buildReport(plan: ProbesPlan, verdicts: Verdict[], generatedAt?: string): ProbeReport {

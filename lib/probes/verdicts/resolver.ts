@@ -355,7 +355,10 @@ function resolveExpectation(c: PlannedCheck, ctx: Context): ResolvedExpectation 
     const a = e.answers;
     if ("podsOf" in a) out.answers = readyPods(facts, a.podsOf).map((p) => p.ip!);
     else if ("clusterIpOf" in a) out.answers = [address({ clusterIp: a.clusterIpOf }, ctx)];
-    else {
+    else if ("nodeIpOf" in a) {
+      const ip = nodeOf(ctx, "same", a.nodeIpOf).internalIp;
+      out.answers = [ip || fail(`node ${a.nodeIpOf} has no InternalIP`)];
+    } else {
       const pod = facts.pods.find((p) => p.namespace === a.namespace && p.name === a.podName && p.ip);
       out.answers = [pod?.ip ?? fail(`pod ${a.namespace}/${a.podName} has no IP`)];
     }

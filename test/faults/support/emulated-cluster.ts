@@ -9,8 +9,17 @@
  *   each node: kube-proxy's rules as iptables does them (nat KUBE-SERVICES from PREROUTING: DNAT
  *     per ClusterIP with random probabilities, node ports marked for masquerade), ClusterIPs not
  *     local (a blackhole route, so untranslated packets vanish as they do on a kind node)
- *   pods: agnhost-like servers (test/prober/support/liars.ts) on the nodes' pod addresses; CoreDNS
- *     as a DNS server behind the kube-dns ClusterIP; kubelets on port 10250 of the node IPs
+ *   pods: agnhost-like servers (test/prober/support/liars.ts) on the nodes' pod addresses; kubelets
+ *     on port 10250 of the node IPs
+ *   CoreDNS: a pod of its own on node0 (its own namespace, 10.244.0.53) behind the kube-dns
+ *     ClusterIP, answering cluster.local from a table and forwarding every other name as its
+ *     Corefile says; `forward . /etc/resolv.conf` means the node's resolver, which on a kind node
+ *     is Docker's embedded DNS as kind's entrypoint wires it: the node's resolv.conf names the kind
+ *     network's gateway (10.78.0.1), a DNAT in OUTPUT and PREROUTING sends it to 127.0.0.11, where
+ *     the stand-in answers each node container's name with its address, and route_localnet=1 lets
+ *     a pod's packet be delivered there (kind images/base/files/usr/local/bin/entrypoint and
+ *     etc/sysctl.d/10-network-magic.conf @v0.32.0). Every node routes the rest to that gateway,
+ *     where nothing answers.
  *
  * Fault steps that run on a node (`docker exec <node> …` in a lab) run here with `ip netns exec`.
  */
@@ -30,6 +39,13 @@ export const CLIENT_IP = "10.244.0.2";
 export const NODE_IPS = ["10.78.0.10", "10.78.0.11", "10.78.0.12"];
 export const KUBE_DNS = "10.96.0.10";
 const COREDNS_POD = "10.244.0.53";
+/** The kind network's gateway: what kind's entrypoint writes into a node's resolv.conf. */
+export const KIND_GATEWAY = "10.78.0.1";
+/** A node's /etc/resolv.conf as kind's entrypoint leaves it (Docker's 127.0.0.11 replaced). */
+export const NODE_RESOLV_CONF = `nameserver ${KIND_GATEWAY}\noptions ndots:0\n`;
+/** Docker's embedded DNS: 127.0.0.11 on a port of its own, reached through the DNAT. */
+const DOCKER_DNS = "127.0.0.11";
+const DOCKER_DNS_PORT = 45353;
 const vtep = (n: number) => `10.244.${n}.0`;
 
 /** A pod of the emulated cluster: where it runs and what it answers as. */
@@ -89,6 +105,11 @@ export interface EmulatedCluster {
   facts: ClusterFacts;
   /** Runs a command in node n's namespace, as `docker exec` runs it in a kind node. */
   onNode(n: number, command: string[]): string;
+  /**
+   * CoreDNS restarted with the upstream its Corefile names (`host:port`), as a rollout restart
+   * starts new pods on the ConfigMap as it is now.
+   */
+  restartCoreDns(upstream: string): Promise<void>;
   /** Runs the real prober bundle in the client namespace, as a probe pod runs it. */
   prober(
     plan: EnginePlan,
@@ -140,19 +161,49 @@ export async function emulateCluster(opts: {
   const suffix = Math.random().toString(36).slice(2, 7);
   const client = `lf-c-${suffix}`;
   const under = `lf-u-${suffix}`;
+  const coredns = `lf-d-${suffix}`;
   const nodeNs = [0, 1, 2].map((n) => `lf-n${n}-${suffix}`);
   const inNs = (ns: string, args: string[], input?: string) =>
     sh(["ip", "netns", "exec", ns, ...args], input);
   const etc = `/etc/netns/${client}`;
   const servers: ChildProcess[] = [];
+  const stop = async (s: ChildProcess) => {
+    if (s.exitCode !== null || s.signalCode !== null) return;
+    const exited = new Promise((r) => s.once("exit", r));
+    s.kill("SIGKILL");
+    await exited;
+  };
+  /** The liars servers of one config in a namespace, resolved once they listen. */
+  const serve = async (ns: string, config: LiarsConfig, what: string): Promise<ChildProcess> => {
+    const child = spawn(
+      "ip",
+      ["netns", "exec", ns, process.execPath, "--import", "tsx", LIARS, JSON.stringify(config)],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    servers.push(child);
+    await new Promise<void>((resolve, reject) => {
+      let err = "";
+      child.stderr!.on("data", (d) => {
+        err += String(d);
+      });
+      child.stdout!.once("data", () => resolve());
+      child.once("exit", (code) => reject(new Error(`${what} exited with ${code}: ${err}`)));
+    });
+    return child;
+  };
+  const corednsConfig = (upstream: string): LiarsConfig => ({
+    listeners: [],
+    dns: [
+      {
+        host: COREDNS_POD,
+        zone: { a: opts.zone, authoritative: ["cluster.local"], forward: upstream },
+      },
+    ],
+  });
+  let corednsServer: ChildProcess | undefined;
   const close = async () => {
-    for (const s of servers) {
-      if (s.exitCode !== null) continue;
-      const exited = new Promise((r) => s.once("exit", r));
-      s.kill("SIGKILL");
-      await exited;
-    }
-    for (const ns of [client, under, ...nodeNs]) {
+    for (const s of servers) await stop(s);
+    for (const ns of [client, under, coredns, ...nodeNs]) {
       try {
         sh(["ip", "netns", "del", ns]);
       } catch {
@@ -166,12 +217,17 @@ export async function emulateCluster(opts: {
       inNs(nodeNs[n]!, ["iptables-restore", "--noflush"], kubeProxyRules(n, opts.services));
   };
   try {
-    for (const ns of [client, under, ...nodeNs]) {
+    for (const ns of [client, under, coredns, ...nodeNs]) {
       sh(["ip", "netns", "add", ns]);
       inNs(ns, ["ip", "link", "set", "lo", "up"]);
     }
     inNs(under, ["ip", "link", "add", "br0", "type", "bridge"]);
+    inNs(under, ["ip", "addr", "add", `${KIND_GATEWAY}/24`, "dev", "br0"]);
     inNs(under, ["ip", "link", "set", "br0", "up"]);
+    // Past the gateway is the host and the world: here, a route to nowhere for what CoreDNS could
+    // be told to forward to (TEST-NET-1), dropped without a word.
+    inNs(under, ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+    inNs(under, ["ip", "route", "add", "blackhole", "192.0.2.0/24"]);
     for (let n = 0; n < 3; n++) {
       const ns = nodeNs[n]!;
       for (const k of [
@@ -187,10 +243,10 @@ export async function emulateCluster(opts: {
       inNs(under, ["ip", "link", "set", `lfb${n}${suffix}`, "master", "br0", "up"]);
       inNs(ns, ["ip", "addr", "add", `${NODE_IPS[n]}/24`, "dev", "eth0"]);
       inNs(ns, ["ip", "link", "set", "eth0", "up"]);
+      inNs(ns, ["ip", "route", "add", "default", "via", KIND_GATEWAY]);
       // Pods of this node: their addresses are the node's own (on lo), so it delivers to them.
       for (const p of opts.pods.filter((x) => x.node === n && x.ip !== CLIENT_IP))
         inNs(ns, ["ip", "addr", "add", `${p.ip}/32`, "dev", "lo"]);
-      if (n === 0) inNs(ns, ["ip", "addr", "add", `${COREDNS_POD}/32`, "dev", "lo"]);
       // ClusterIPs are no address of any node: untranslated, they vanish.
       inNs(ns, ["ip", "route", "add", "blackhole", "10.96.0.0/16"]);
     }
@@ -250,6 +306,37 @@ export async function emulateCluster(opts: {
         "onlink",
       ]);
     }
+    // CoreDNS: a pod on node0, in its own namespace, so its queries upstream enter the node as a
+    // pod's packets do (PREROUTING), not as the node's own.
+    sh(["ip", "link", "add", `lfd${suffix}`, "type", "veth", "peer", "name", `lfg${suffix}`]);
+    sh(["ip", "link", "set", `lfd${suffix}`, "netns", coredns, "name", "eth0"]);
+    sh(["ip", "link", "set", `lfg${suffix}`, "netns", nodeNs[0]!]);
+    inNs(coredns, ["ip", "addr", "add", `${COREDNS_POD}/32`, "dev", "eth0"]);
+    inNs(coredns, ["ip", "link", "set", "eth0", "up"]);
+    inNs(coredns, ["ip", "route", "add", "10.244.0.1", "dev", "eth0"]);
+    inNs(coredns, ["ip", "route", "add", "default", "via", "10.244.0.1"]);
+    inNs(nodeNs[0]!, ["ip", "link", "set", `lfg${suffix}`, "up"]);
+    inNs(nodeNs[0]!, ["ip", "route", "add", `${COREDNS_POD}/32`, "dev", `lfg${suffix}`]);
+    // kind's entrypoint on node0: Docker's DNAT for its embedded DNS moved from 127.0.0.11 to the
+    // address in the node's resolv.conf, in OUTPUT and (for pods) PREROUTING, and the loopback
+    // destination allowed for packets that come from a pod.
+    inNs(nodeNs[0]!, ["sysctl", "-q", "-w", "net.ipv4.conf.all.route_localnet=1"]);
+    inNs(
+      nodeNs[0]!,
+      ["iptables-restore", "--noflush"],
+      [
+        "*nat",
+        ":DOCKER_OUTPUT - [0:0]",
+        ":DOCKER_POSTROUTING - [0:0]",
+        `-A OUTPUT -d ${KIND_GATEWAY}/32 -j DOCKER_OUTPUT`,
+        `-A PREROUTING -d ${KIND_GATEWAY}/32 -j DOCKER_OUTPUT`,
+        `-A POSTROUTING -d ${KIND_GATEWAY}/32 -j DOCKER_POSTROUTING`,
+        `-A DOCKER_OUTPUT -d ${KIND_GATEWAY}/32 -p udp --dport 53 -j DNAT --to-destination ${DOCKER_DNS}:${DOCKER_DNS_PORT}`,
+        `-A DOCKER_POSTROUTING -s ${DOCKER_DNS}/32 -p udp --sport ${DOCKER_DNS_PORT} -j SNAT --to-source ${KIND_GATEWAY}:53`,
+        "COMMIT",
+        "",
+      ].join("\n"),
+    );
     // The probe client: a pod on node0.
     sh(["ip", "link", "add", `lfc${suffix}`, "type", "veth", "peer", "name", `lfk${suffix}`]);
     sh(["ip", "link", "set", `lfc${suffix}`, "netns", client, "name", "eth0"]);
@@ -278,7 +365,8 @@ export async function emulateCluster(opts: {
       `${etc}/resolv.conf`,
       `nameserver ${KUBE_DNS}\nsearch labs-probes.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:1\n`,
     );
-    // Pods, kubelets and CoreDNS, one server process per node.
+    // Pods and kubelets, one server process per node; Docker's DNS on node0, where CoreDNS runs.
+    const dockerDns = Object.fromEntries(opts.nodes.map((name, n) => [name, [NODE_IPS[n]!]]));
     for (let n = 0; n < 3; n++) {
       const listeners: Listener[] = [
         { host: NODE_IPS[n]!, port: 10250, personality: { kind: "netexec", name: `kubelet-${n}` } },
@@ -288,26 +376,12 @@ export async function emulateCluster(opts: {
       ];
       const config: LiarsConfig = {
         listeners,
-        ...(n === 0 ? { dns: [{ host: COREDNS_POD, zone: { a: opts.zone } }] } : {}),
+        ...(n === 0 ? { dns: [{ host: DOCKER_DNS, port: DOCKER_DNS_PORT, zone: { a: dockerDns } }] } : {}),
       };
-      const child = spawn(
-        "ip",
-        ["netns", "exec", nodeNs[n]!, process.execPath, "--import", "tsx", LIARS, JSON.stringify(config)],
-        {
-          cwd: ROOT,
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      servers.push(child);
-      await new Promise<void>((resolve, reject) => {
-        let err = "";
-        child.stderr!.on("data", (d) => {
-          err += String(d);
-        });
-        child.stdout!.once("data", () => resolve());
-        child.once("exit", (code) => reject(new Error(`node${n}'s servers exited with ${code}: ${err}`)));
-      });
+      await serve(nodeNs[n]!, config, `node${n}'s servers`);
     }
+    // kubeadm's Corefile forwards to the node's resolver: the address in its resolv.conf.
+    corednsServer = await serve(coredns, corednsConfig(`${resolverOf(NODE_RESOLV_CONF)}:53`), "CoreDNS");
   } catch (e) {
     await close();
     throw e;
@@ -332,6 +406,10 @@ export async function emulateCluster(opts: {
     facts,
     onNode: (n, command) => inNs(nodeNs[n]!, command),
     programServices,
+    restartCoreDns: async (upstream) => {
+      if (corednsServer) await stop(corednsServer);
+      corednsServer = await serve(coredns, corednsConfig(upstream), "CoreDNS");
+    },
     prober: (plan) =>
       new Promise((resolve, reject) => {
         const child = spawn(
@@ -361,4 +439,24 @@ export async function emulateCluster(opts: {
       }),
     close,
   };
+}
+
+/** The first nameserver of a resolv.conf. */
+export function resolverOf(resolvConf: string): string {
+  const m = /^nameserver\s+(\S+)/m.exec(resolvConf);
+  if (!m) throw new Error(`no nameserver in ${JSON.stringify(resolvConf)}`);
+  return m[1]!;
+}
+
+/**
+ * Where a Corefile's `forward .` sends names outside the cluster, as `host:port`: a resolv.conf
+ * path means the node's own resolver (the Corefile is read in a CoreDNS pod with dnsPolicy
+ * Default, whose resolv.conf is the node's).
+ */
+export function upstreamOf(corefile: string): string {
+  const m = /^\s*forward\s+\.\s+(\S+)/m.exec(corefile);
+  if (!m) throw new Error("the Corefile forwards nothing");
+  const to = m[1]!;
+  if (to.startsWith("/")) return `${resolverOf(NODE_RESOLV_CONF)}:53`;
+  return to.includes(":") ? to : `${to}:53`;
 }

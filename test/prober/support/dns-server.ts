@@ -2,6 +2,7 @@
  * A small authoritative DNS server on a UDP socket, enough to prove the dns probe's outcomes:
  * A, AAAA and SRV answers from a table; NXDOMAIN for unknown names; NOERROR with no answers for a
  * known name without records of the asked type; SERVFAIL and silence for names listed for that.
+ * With `forward`, it is a CoreDNS stand-in: names outside its `authoritative` zones go upstream.
  */
 
 import dgram from "node:dgram";
@@ -15,6 +16,15 @@ export interface Zone {
   servfail?: string[];
   /** Names the server never answers: the client sees a timeout. */
   silent?: string[];
+  /**
+   * `host:port` every name outside `authoritative` goes to, as CoreDNS's `forward` plugin sends
+   * it: the upstream's answer is relayed; no answer within `forwardTimeoutMs` is a SERVFAIL.
+   */
+  forward?: string;
+  /** Zones answered from the tables alone (NXDOMAIN for unknown names), e.g. `cluster.local`. */
+  authoritative?: string[];
+  /** @default 2000 */
+  forwardTimeoutMs?: number;
 }
 
 const TYPE = { A: 1, AAAA: 28, SRV: 33 } as const;
@@ -37,7 +47,9 @@ export async function startDnsServer(zone: Zone, host = "127.0.0.1", bindPort = 
     if (!query) return;
     queries.push(`${query.name} ${typeName(query.type)}`);
     if (zone.silent?.includes(query.name)) return;
-    socket.send(answer(message, query, zone), from.port, from.address);
+    const reply = (m: Buffer) => socket.send(m, from.port, from.address);
+    if (zone.forward && !inZones(query.name, zone)) forward(message, query, zone, reply);
+    else reply(answer(message, query, zone));
   });
   socket.bind(bindPort, host);
   await once(socket, "listening");
@@ -48,6 +60,35 @@ export async function startDnsServer(zone: Zone, host = "127.0.0.1", bindPort = 
     queries,
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
+}
+
+const inZones = (name: string, zone: Zone) =>
+  [zone.a, zone.aaaa, zone.srv].some((table) => table && name in table) ||
+  (zone.authoritative ?? []).some((z) => name === z || name.endsWith(`.${z}`));
+
+/** The query as it came, to the upstream; its answer back, or SERVFAIL when none comes in time. */
+function forward(message: Buffer, query: Query, zone: Zone, reply: (m: Buffer) => void): void {
+  const [host, port] = [
+    zone.forward!.slice(0, zone.forward!.lastIndexOf(":")),
+    zone.forward!.split(":").pop(),
+  ];
+  const upstream = dgram.createSocket(net.isIPv6(host) ? "udp6" : "udp4");
+  let done = false;
+  const finish = (m: Buffer) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    upstream.close();
+    reply(m);
+  };
+  const timer = setTimeout(
+    () => finish(answer(message, query, { servfail: [query.name] })),
+    zone.forwardTimeoutMs ?? 2000,
+  );
+  upstream.on("message", (m) => finish(m));
+  // An unreachable upstream (ICMP) is no answer either: CoreDNS answers SERVFAIL all the same.
+  upstream.on("error", () => finish(answer(message, query, { servfail: [query.name] })));
+  upstream.send(message, Number(port), host);
 }
 
 interface Query {

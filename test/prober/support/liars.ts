@@ -48,7 +48,8 @@ export interface Listener {
 
 export interface LiarsConfig {
   listeners: Listener[];
-  dns?: { host: string; zone: Zone }[];
+  /** DNS servers, on port 53 unless said otherwise. */
+  dns?: { host: string; port?: number; zone: Zone }[];
 }
 
 type Closer = () => Promise<void>;
@@ -173,7 +174,7 @@ async function listen(server: net.Server, l: Listener): Promise<Liar> {
 export async function startLiars(config: LiarsConfig): Promise<Closer> {
   const closers = (await Promise.all(config.listeners.map(startLiar))).map((l) => l.close);
   for (const d of config.dns ?? []) {
-    const dns = await startDnsServer(d.zone, d.host, 53);
+    const dns = await startDnsServer(d.zone, d.host, d.port ?? 53);
     closers.push(dns.close);
   }
   return async () => {

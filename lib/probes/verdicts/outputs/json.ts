@@ -2,8 +2,9 @@
  * The report as JSON: `ProbeReport` (report.ts), version REPORT_VERSION. The JSON Schema below
  * documents it for other tools; `test/probes/outputs.test.ts` validates real reports against it.
  */
+import { FAULT_CHECK_SCHEMA } from "../../../faults/compare.ts";
 import { LAYERS } from "../../probes-plan.ts";
-import { type ProbeReport, REPORT_KIND, REPORT_VERSION } from "../report.ts";
+import { type ProbeReport, READABLE_REPORT_VERSIONS, REPORT_KIND } from "../report.ts";
 import { VERDICTS } from "../verdict.ts";
 
 export function renderJson(report: ProbeReport): string {
@@ -12,10 +13,13 @@ export function renderJson(report: ProbeReport): string {
 
 const strings = { type: "array", items: { type: "string" } } as const;
 
-/** JSON Schema (draft 2020-12) of `ProbeReport`. */
+/**
+ * JSON Schema (draft 2020-12) of `ProbeReport`, version 2. Version 1 had no `fault`; it validates
+ * here as well, since it is a version 2 report without one.
+ */
 export const PROBE_REPORT_SCHEMA = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
-  $id: "https://labs.dev/schemas/probe-report-v1.json",
+  $id: "https://labs.dev/schemas/probe-report-v2.json",
   title: "labs probe report",
   description:
     "Every verdict of one run of a lab's probes: pass, fail, error or skipped, with expectation and evidence.",
@@ -23,7 +27,7 @@ export const PROBE_REPORT_SCHEMA = {
   required: ["kind", "version", "lab", "clusterName", "summary", "verdicts"],
   properties: {
     kind: { const: REPORT_KIND },
-    version: { const: REPORT_VERSION },
+    version: { enum: [...READABLE_REPORT_VERSIONS] },
     lab: { type: "string" },
     clusterName: { type: "string" },
     generatedAt: { type: "string", format: "date-time" },
@@ -75,6 +79,7 @@ export const PROBE_REPORT_SCHEMA = {
         additionalProperties: false,
       },
     },
+    fault: FAULT_CHECK_SCHEMA,
   },
   additionalProperties: false,
 } as const;
