@@ -1,5 +1,5 @@
 import { EXIT, LabError } from "../model/errors.ts";
-import { red, useColor, yellow } from "./style.ts";
+import { red, useColor, yellow } from "../model/style.ts";
 
 /** Where commands write: injectable so tests can capture output. */
 export interface Io {

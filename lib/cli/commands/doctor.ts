@@ -1,7 +1,7 @@
 import { EXIT } from "../../model/errors.ts";
+import { green, red, useColor, yellow } from "../../model/style.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import type { Io } from "../output.ts";
-import { green, red, useColor, yellow } from "../style.ts";
 
 type Args = { lab?: string; json?: boolean; install?: boolean; labsDir?: string };
 

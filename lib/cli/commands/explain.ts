@@ -1,9 +1,9 @@
 import { findLabs } from "../../catalogue.ts";
 import { EXIT } from "../../model/errors.ts";
+import { bold, dim, useColor } from "../../model/style.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { wholeNumber } from "../flags.ts";
 import type { Io } from "../output.ts";
-import { bold, dim, useColor } from "../style.ts";
 
 async function explain(args: { lab: string; width?: number; labsDir?: string }, io: Io): Promise<number> {
   // The drawing needs room for a node box and its labels; a 0 or NaN width drew nothing useful.

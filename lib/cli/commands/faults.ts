@@ -1,7 +1,7 @@
 import type { LabFaultList } from "../../faults/catalogue.ts";
+import { useColor, yellow } from "../../model/style.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import type { Io } from "../output.ts";
-import { useColor, yellow } from "../style.ts";
 
 /**
  * A lab's faults, from its spec and its probe plan: the plan its running cluster was built from

@@ -1,10 +1,10 @@
 import { findLabs, loadCatalogue } from "../../catalogue.ts";
 import { checkOutputFile, writeUserFile } from "../../files/output.ts";
 import { EXIT } from "../../model/errors.ts";
+import { useColor, yellow } from "../../model/style.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { pathFlag } from "../flags.ts";
 import type { Io } from "../output.ts";
-import { useColor, yellow } from "../style.ts";
 
 interface GuideArgs {
   lab: string;

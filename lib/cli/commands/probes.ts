@@ -1,10 +1,10 @@
 import { findLabs } from "../../catalogue.ts";
 import type { ArtifactReader } from "../../components/component.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
-import type { ProbesPlan } from "../../probes/check.ts";
+import { useColor, yellow } from "../../model/style.ts";
+import type { ProbesPlan } from "../../probes/probes-plan.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import type { Io } from "../output.ts";
-import { useColor, yellow } from "../style.ts";
 
 export interface SketchedPlan {
   plan: ProbesPlan;
@@ -28,7 +28,7 @@ async function probes(args: { lab: string; json?: boolean; labsDir?: string }, i
   if (args.json) {
     io.out(JSON.stringify(plan, null, 2));
   } else {
-    const { renderPlanConsole } = await import("../../probes/outputs/console.ts");
+    const { renderPlanConsole } = await import("../../probes/verdicts/outputs/console.ts");
     io.out(renderPlanConsole(plan, { color: useColor() }));
   }
   for (const i of incomplete) {

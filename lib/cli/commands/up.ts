@@ -1,9 +1,9 @@
 import { EXIT } from "../../model/errors.ts";
+import { useColor } from "../../model/style.ts";
 import { type ArtifactFlags, artifactOptions } from "../artifacts.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { positiveNumber } from "../flags.ts";
 import { type Io, reportError } from "../output.ts";
-import { useColor } from "../style.ts";
 
 type Args = ArtifactFlags & {
   lab: string;
@@ -82,7 +82,7 @@ async function runUp(args: Args, io: Io): Promise<number> {
       io.out(`export KUBECONFIG=${result.kubeconfig}`);
       if (v) {
         if (!v.passed) {
-          const { renderReportConsole } = await import("../../probes/outputs/console.ts");
+          const { renderReportConsole } = await import("../../probes/verdicts/outputs/console.ts");
           io.out(`\n${renderReportConsole(v.report, { color: useColor() })}`);
         }
         io.out(`probes: ${v.summary} (report ${v.file}; \`labs verify ${spec.name}\` runs them again)`);

@@ -13,8 +13,8 @@ function writeReport(path: string, text: string, flag: string): void {
   }
 }
 
+import { useColor } from "../../model/style.ts";
 import { type Io, reportError } from "../output.ts";
-import { useColor } from "../style.ts";
 
 type Args = { lab: string; json?: boolean; junit?: string; md?: string };
 
@@ -29,19 +29,19 @@ async function runVerify(args: Args, io: Io): Promise<number> {
     const outcome = await verifyLab({ lab: args.lab, signal: scope.signal });
     const { report } = outcome;
     if (junit) {
-      const { renderJunit } = await import("../../probes/outputs/junit.ts");
+      const { renderJunit } = await import("../../probes/verdicts/outputs/junit.ts");
       writeReport(junit, renderJunit(report), "--junit");
     }
     if (md) {
-      const { renderMarkdown } = await import("../../probes/outputs/markdown.ts");
+      const { renderMarkdown } = await import("../../probes/verdicts/outputs/markdown.ts");
       writeReport(md, renderMarkdown(report), "--md");
     }
     if (args.json) {
-      const { renderJson } = await import("../../probes/outputs/json.ts");
+      const { renderJson } = await import("../../probes/verdicts/outputs/json.ts");
       io.out(renderJson(report));
       if (outcome.fault) io.err(`labs: broken on purpose: ${outcome.fault.summary}`);
     } else {
-      const { renderReportConsole } = await import("../../probes/outputs/console.ts");
+      const { renderReportConsole } = await import("../../probes/verdicts/outputs/console.ts");
       io.out(renderReportConsole(report, { color: useColor() }));
       io.out(`report: ${outcome.file}`);
       if (outcome.fault) {
