@@ -30,7 +30,7 @@ import { prepareArtifacts } from "../lib/cli/artifacts.ts";
 import type { K8sObject } from "../lib/model/k8s-object.ts";
 import { runPlanAll } from "../lib/probes/prober/index.ts";
 import type { ProbeResult } from "../lib/probes/prober/result.ts";
-import type { ProbesPlan, ProbesPlan } from "../lib/probes/probes-plan.ts";
+import type { ProbesPlan } from "../lib/probes/probes-plan.ts";
 import { buildReport } from "../lib/probes/verdicts/report.ts";
 import { type ClusterFacts, resolvePlan } from "../lib/probes/verdicts/resolver.ts";
 import { type InspectionResult, judgeRun } from "../lib/probes/verdicts/verdict.ts";
