@@ -813,6 +813,14 @@ function systemLookup(host, ctx) {
 function isFailedLookup(r) {
   return "err" in r;
 }
+async function resolveTarget(protocol, asked, host, ctx) {
+  const start = now();
+  const seen = { asked };
+  const resolved = await resolveHost(host, ctx);
+  if (isFailedLookup(resolved)) return { failed: lookupFailureReport(protocol, seen, start, resolved) };
+  seen.resolved = resolved.address;
+  return { start, seen, resolved, extra: resolved.lookup ? { lookup: resolved.lookup } : {} };
+}
 function lookupFailureReport(protocol, target, start, failed) {
   const { lookup } = failed;
   const detail = lookup.error === "NXDOMAIN" ? `${lookup.name} does not resolve: NXDOMAIN for every search candidate (${errorMessage(failed.err)})` : lookup.error === "timeout" || lookup.error === "cut-short" ? errorMessage(failed.err) : `${lookup.name} did not resolve: ${errorMessage(failed.err)}`;
@@ -989,13 +997,11 @@ function evidence(p) {
   return e;
 }
 async function httpAttempt(spec, ctx) {
-  const start = now();
   const url = new URL(spec.url);
   const protocol = url.protocol === "https:" ? "https" : "http";
-  const seen = { asked: spec.url };
-  const resolved = await resolveHost(url.hostname, ctx);
-  if (isFailedLookup(resolved)) return lookupFailureReport(protocol, seen, start, resolved);
-  seen.resolved = resolved.address;
+  const resolution = await resolveTarget(protocol, spec.url, url.hostname, ctx);
+  if ("failed" in resolution) return resolution.failed;
+  const { start, seen, resolved } = resolution;
   const p = { protocol, seen, start, phase: "connect" };
   if (resolved.lookup) p.lookup = resolved.lookup;
   const failed = (err) => failureReport(protocol, seen, start, err, p.phase, evidence(p));
@@ -1200,12 +1206,9 @@ function capturedHeaders(response, names) {
 // lib/probes/prober/tcp.ts
 var import_node_net5 = __toESM(require("node:net"), 1);
 async function tcpAttempt(target, ctx) {
-  const start = now();
-  const seen = { asked: joinHostPort(target.host, target.port) };
-  const resolved = await resolveHost(target.host, ctx);
-  if (isFailedLookup(resolved)) return lookupFailureReport("tcp", seen, start, resolved);
-  seen.resolved = resolved.address;
-  const extra = resolved.lookup ? { lookup: resolved.lookup } : {};
+  const resolution = await resolveTarget("tcp", joinHostPort(target.host, target.port), target.host, ctx);
+  if ("failed" in resolution) return resolution.failed;
+  const { start, seen, resolved, extra } = resolution;
   const connectStart = now();
   return bounded(
     ctx,
@@ -1515,12 +1518,9 @@ var runLatency = async (probe, ctx) => {
 // lib/probes/prober/udp.ts
 var import_node_dgram = __toESM(require("node:dgram"), 1);
 async function udpAttempt(probe, ctx) {
-  const start = now();
-  const seen = { asked: joinHostPort(probe.host, probe.port) };
-  const resolved = await resolveHost(probe.host, ctx);
-  if (isFailedLookup(resolved)) return lookupFailureReport("udp", seen, start, resolved);
-  seen.resolved = resolved.address;
-  const extra = resolved.lookup ? { lookup: resolved.lookup } : {};
+  const resolution = await resolveTarget("udp", joinHostPort(probe.host, probe.port), probe.host, ctx);
+  if ("failed" in resolution) return resolution.failed;
+  const { start, seen, resolved, extra } = resolution;
   let phase = "connect";
   return bounded(
     ctx,

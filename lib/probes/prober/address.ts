@@ -137,12 +137,39 @@ function systemLookup(host: string, ctx: AttemptContext): Promise<ResolvedHost |
   );
 }
 
-export function isFailedLookup(r: ResolvedHost | FailedLookup): r is FailedLookup {
+function isFailedLookup(r: ResolvedHost | FailedLookup): r is FailedLookup {
   return "err" in r;
 }
 
+/** An attempt whose target resolved: its clock, the target as seen so far, and the address to use. */
+export interface ResolvedTarget {
+  start: number;
+  seen: ProbeTarget;
+  resolved: ResolvedHost;
+  /** The lookup, for the attempt's report; empty when the host was an IP literal. */
+  extra: Partial<AttemptReport>;
+}
+
+/**
+ * The first step of every connecting attempt: start its clock, resolve `host`, and either give
+ * what the connection needs or, when the name did not resolve, the attempt's finished report.
+ */
+export async function resolveTarget(
+  protocol: Protocol,
+  asked: string,
+  host: string,
+  ctx: AttemptContext,
+): Promise<ResolvedTarget | { failed: AttemptReport }> {
+  const start = now();
+  const seen: ProbeTarget = { asked };
+  const resolved = await resolveHost(host, ctx);
+  if (isFailedLookup(resolved)) return { failed: lookupFailureReport(protocol, seen, start, resolved) };
+  seen.resolved = resolved.address;
+  return { start, seen, resolved, extra: resolved.lookup ? { lookup: resolved.lookup } : {} };
+}
+
 /** The report of an attempt whose name did not resolve: a DNS failure, before any connection. */
-export function lookupFailureReport(
+function lookupFailureReport(
   protocol: Protocol,
   target: ProbeTarget,
   start: number,

@@ -16,20 +16,13 @@ import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
 import { isIP } from "node:net";
-import {
-  isFailedLookup,
-  lookupFailureReport,
-  pinnedLookup,
-  type ResolvedHost,
-  resolveHost,
-  splitHostPort,
-} from "./address.ts";
+import { pinnedLookup, type ResolvedHost, resolveTarget, splitHostPort } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import { backendSource, clientIpSource, readField } from "./fields.ts";
 import type { HttpRequestSpec } from "./plan.ts";
 import { PROBE_DEFAULTS } from "./plan.ts";
 import type { LookupEvidence, Phase, ProbeTarget, Protocol } from "./result.ts";
-import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
+import { bounded, failureReport, since, timeoutReport } from "./timing.ts";
 
 const USER_AGENT = "labs-prober/1";
 
@@ -59,13 +52,11 @@ function evidence(p: Progress): Partial<AttemptReport> {
 }
 
 export async function httpAttempt(spec: HttpRequestSpec, ctx: AttemptContext): Promise<AttemptReport> {
-  const start = now();
   const url = new URL(spec.url);
   const protocol: Protocol = url.protocol === "https:" ? "https" : "http";
-  const seen: ProbeTarget = { asked: spec.url };
-  const resolved = await resolveHost(url.hostname, ctx);
-  if (isFailedLookup(resolved)) return lookupFailureReport(protocol, seen, start, resolved);
-  seen.resolved = resolved.address;
+  const resolution = await resolveTarget(protocol, spec.url, url.hostname, ctx);
+  if ("failed" in resolution) return resolution.failed;
+  const { start, seen, resolved } = resolution;
   const p: Progress = { protocol, seen, start, phase: "connect" };
   if (resolved.lookup) p.lookup = resolved.lookup;
   const failed = (err: unknown) => failureReport(protocol, seen, start, err, p.phase, evidence(p));

@@ -1,18 +1,14 @@
 /** `tcp`: resolve the name (if any), open a TCP connection to host:port and close it at once. */
 import net from "node:net";
-import { isFailedLookup, joinHostPort, lookupFailureReport, resolveHost } from "./address.ts";
+import { joinHostPort, resolveTarget } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import type { HostPort } from "./plan.ts";
-import type { ProbeTarget } from "./result.ts";
 import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
 
 export async function tcpAttempt(target: HostPort, ctx: AttemptContext): Promise<AttemptReport> {
-  const start = now();
-  const seen: ProbeTarget = { asked: joinHostPort(target.host, target.port) };
-  const resolved = await resolveHost(target.host, ctx);
-  if (isFailedLookup(resolved)) return lookupFailureReport("tcp", seen, start, resolved);
-  seen.resolved = resolved.address;
-  const extra: Partial<AttemptReport> = resolved.lookup ? { lookup: resolved.lookup } : {};
+  const resolution = await resolveTarget("tcp", joinHostPort(target.host, target.port), target.host, ctx);
+  if ("failed" in resolution) return resolution.failed;
+  const { start, seen, resolved, extra } = resolution;
   const connectStart = now();
   return bounded(
     ctx,

@@ -4,22 +4,19 @@
  * tell a dropped packet from a server that does not answer.
  */
 import dgram from "node:dgram";
-import { isFailedLookup, joinHostPort, lookupFailureReport, resolveHost, splitHostPort } from "./address.ts";
+import { joinHostPort, resolveTarget, splitHostPort } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import type { UdpProbe } from "./plan.ts";
 import type { ProbeTarget } from "./result.ts";
-import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
+import { bounded, failureReport, since, timeoutReport } from "./timing.ts";
 
 export async function udpAttempt(
   probe: Pick<UdpProbe, "host" | "port" | "payload">,
   ctx: AttemptContext,
 ): Promise<AttemptReport> {
-  const start = now();
-  const seen: ProbeTarget = { asked: joinHostPort(probe.host, probe.port) };
-  const resolved = await resolveHost(probe.host, ctx);
-  if (isFailedLookup(resolved)) return lookupFailureReport("udp", seen, start, resolved);
-  seen.resolved = resolved.address;
-  const extra: Partial<AttemptReport> = resolved.lookup ? { lookup: resolved.lookup } : {};
+  const resolution = await resolveTarget("udp", joinHostPort(probe.host, probe.port), probe.host, ctx);
+  if ("failed" in resolution) return resolution.failed;
+  const { start, seen, resolved, extra } = resolution;
   let phase: "connect" | "response" = "connect";
   return bounded(
     ctx,
