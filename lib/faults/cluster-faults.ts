@@ -25,6 +25,18 @@ export interface ClusterFaultInput {
 /** The node cluster faults aim at: the second node (a worker in every multi-node catalogue lab). */
 const TARGET_NODE = 1;
 const COREDNS = ["--namespace", "kube-system"];
+/** The lab's main app Service, as the fault's steps name it (filled in when the fault runs). */
+const MAIN_SERVICE = { namespace: "${NAMESPACE}", resource: "service", name: "${SERVICE}" };
+/** `kubectl` arguments that list the main Service's EndpointSlices: where its Service faults show. */
+const mainEndpointSlices = (...output: string[]) => [
+  "--namespace",
+  MAIN_SERVICE.namespace,
+  "get",
+  "endpointslices",
+  "--selector",
+  `kubernetes.io/service-name=${MAIN_SERVICE.name}`,
+  ...output,
+];
 /** TEST-NET-1 (RFC 5737): documentation space, never routed, so queries forwarded there vanish. */
 const BLACKHOLE_RESOLVER = "192.0.2.53";
 /** The Corefile line kubeadm writes (cmd/kubeadm/app/phases/addons/dns/manifests.go). */
@@ -146,16 +158,7 @@ function selectorMismatch(main: ServiceInfo | undefined): FaultOffer {
       "Every check through this one Service fails, the rest of the service network works, and its pods still answer by their own IPs. `kubectl get endpointslices` shows why.",
     look: [
       {
-        run: {
-          kubectl: [
-            "--namespace",
-            "${NAMESPACE}",
-            "get",
-            "endpointslices",
-            "--selector",
-            "kubernetes.io/service-name=${SERVICE}",
-          ],
-        },
+        run: { kubectl: mainEndpointSlices() },
         shows: "no endpoints",
       },
       {
@@ -163,20 +166,8 @@ function selectorMismatch(main: ServiceInfo | undefined): FaultOffer {
         shows: "the selector with labs.dev/fault=no-pod, and `Endpoints: <none>`",
       },
     ],
-    apply: [
-      mergePatchStep(
-        "add a selector key no pod has",
-        { namespace: "${NAMESPACE}", resource: "service", name: "${SERVICE}" },
-        patch("no-pod"),
-      ),
-    ],
-    revert: [
-      mergePatchStep(
-        "remove the extra selector key",
-        { namespace: "${NAMESPACE}", resource: "service", name: "${SERVICE}" },
-        patch(null),
-      ),
-    ],
+    apply: [mergePatchStep("add a selector key no pod has", MAIN_SERVICE, patch("no-pod"))],
+    revert: [mergePatchStep("remove the extra selector key", MAIN_SERVICE, patch(null))],
     source: "the EndpointSlice controller selects pods with the Service's selector",
   };
 }
@@ -225,18 +216,7 @@ function targetPortWrong(main: ServiceInfo | undefined): FaultOffer {
     }) still answer: the Service, its endpoints and the proxy rules all exist, they just lead to a closed port.`,
     look: [
       {
-        run: {
-          kubectl: [
-            "--namespace",
-            "${NAMESPACE}",
-            "get",
-            "endpointslices",
-            "--selector",
-            "kubernetes.io/service-name=${SERVICE}",
-            "--output",
-            "yaml",
-          ],
-        },
+        run: { kubectl: mainEndpointSlices("--output", "yaml") },
         shows: `ready endpoints on port ${wrong}`,
       },
     ],
