@@ -143,6 +143,19 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
     kind: "pod",
     zone: { cluster: true },
   };
+  const echoServices: Place = {
+    id: "svc:demo/echo+v2",
+    label: "Services echo / echo-v2",
+    kind: "service",
+    zone: { services: true },
+  };
+  /** You, through an HTTP proxy in the cluster (Ingress controller or Gateway), to the echo apps. */
+  const throughProxy = (id: string, label: string): Place[] => [
+    you,
+    { id, label, kind: "proxy", zone: { cluster: true } },
+    echoServices,
+    echoPods,
+  ];
   const paths: TrafficPath[] = [];
 
   if (first && peer && planned(plan, "pod-to-pod-same-node"))
@@ -231,22 +244,7 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
       probe: planned(plan, "ingress-paths") ? "ingress-paths" : "ingress-host-rule",
       layer: "north-south",
       title: "Your machine through the Ingress",
-      places: [
-        you,
-        {
-          id: "proxy:ingress",
-          label: `Ingress controller (${componentTitle(lab, "ingress")})`,
-          kind: "proxy",
-          zone: { cluster: true },
-        },
-        {
-          id: "svc:demo/echo+v2",
-          label: "Services echo / echo-v2",
-          kind: "service",
-          zone: { services: true },
-        },
-        echoPods,
-      ],
+      places: throughProxy("proxy:ingress", `Ingress controller (${componentTitle(lab, "ingress")})`),
       hops: [
         { label: `HTTP :${lab.spec.hostPorts.ingressHttp}, Host and path rules` },
         { label: "the controller proxies" },
@@ -259,22 +257,7 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
       probe: "gateway-routes",
       layer: "north-south",
       title: "Your machine through a Gateway",
-      places: [
-        you,
-        {
-          id: "proxy:gateway",
-          label: `Gateway (${componentTitle(lab, "gateway")})`,
-          kind: "proxy",
-          zone: { cluster: true },
-        },
-        {
-          id: "svc:demo/echo+v2",
-          label: "Services echo / echo-v2",
-          kind: "service",
-          zone: { services: true },
-        },
-        echoPods,
-      ],
+      places: throughProxy("proxy:gateway", `Gateway (${componentTitle(lab, "gateway")})`),
       hops: [
         { label: "HTTP listener" },
         { label: "HTTPRoute rules: path, header, weight" },
