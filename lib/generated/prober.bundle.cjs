@@ -652,6 +652,17 @@ function sleep(ms, signal) {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+function connectedReport(protocol, target, start, extra = {}) {
+  return {
+    protocol,
+    target: { ...target },
+    outcome: "connected",
+    reached: true,
+    phase: "done",
+    ms: since(start),
+    ...extra
+  };
+}
 function failureReport(protocol, target, start, err, phase, extra = {}) {
   const outcome = outcomeOfError(err);
   const report = {
@@ -1215,16 +1226,7 @@ async function tcpAttempt(target, ctx) {
     (finish) => {
       const socket = import_node_net5.default.connect({ host: resolved.address, port: target.port });
       socket.once("connect", () => {
-        const report = {
-          protocol: "tcp",
-          target: { ...seen },
-          outcome: "connected",
-          reached: true,
-          phase: "done",
-          ms: since(start),
-          connectMs: since(connectStart),
-          ...extra
-        };
+        const report = connectedReport("tcp", seen, start, { connectMs: since(connectStart), ...extra });
         if (socket.localAddress) report.localAddress = socket.localAddress;
         if (socket.localPort) report.localPort = socket.localPort;
         finish(report);
@@ -1405,15 +1407,7 @@ function dnsAttempt(probe, ctx) {
     (finish) => {
       const answered = (answers) => {
         if (answers[0] !== void 0 && type !== "SRV") seen.resolved = answers[0];
-        finish({
-          protocol: "dns",
-          target: { ...seen },
-          outcome: "connected",
-          reached: true,
-          phase: "done",
-          ms: since(start),
-          dns: { ...evidence2(), rcode: "NOERROR", answers }
-        });
+        finish(connectedReport("dns", seen, start, { dns: { ...evidence2(), rcode: "NOERROR", answers } }));
       };
       if (useLookup) {
         import_node_dns3.default.lookup(probe.name, { all: true, family: type === "AAAA" ? 6 : 4 }, (err, addresses) => {
@@ -1549,15 +1543,7 @@ async function udpAttempt(probe, ctx) {
   );
 }
 function replyReport(payload, reply, seen, start) {
-  const report = {
-    protocol: "udp",
-    target: { ...seen },
-    outcome: "connected",
-    reached: true,
-    phase: "done",
-    ms: since(start),
-    reply
-  };
+  const report = connectedReport("udp", seen, start, { reply });
   const command = payload.trim();
   if (command === "hostname" && reply.trim() !== "") report.backend = reply.trim();
   if (command === "clientip") {

@@ -9,7 +9,7 @@ import type { DnsProbe } from "./plan.ts";
 import { parseDnsServer } from "./plan.ts";
 import type { DnsEvidence, ProbeTarget } from "./result.ts";
 import { errorCode } from "./result.ts";
-import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
+import { bounded, connectedReport, failureReport, now, timeoutReport } from "./timing.ts";
 
 type DnsAsk = Pick<DnsProbe, "name" | "type" | "server" | "resolver">;
 
@@ -45,15 +45,7 @@ export function dnsAttempt(probe: DnsAsk, ctx: AttemptContext): Promise<AttemptR
     (finish) => {
       const answered = (answers: string[]) => {
         if (answers[0] !== undefined && type !== "SRV") seen.resolved = answers[0];
-        finish({
-          protocol: "dns",
-          target: { ...seen },
-          outcome: "connected",
-          reached: true,
-          phase: "done",
-          ms: since(start),
-          dns: { ...evidence(), rcode: "NOERROR", answers },
-        });
+        finish(connectedReport("dns", seen, start, { dns: { ...evidence(), rcode: "NOERROR", answers } }));
       };
       if (useLookup) {
         dns.lookup(probe.name, { all: true, family: type === "AAAA" ? 6 : 4 }, (err, addresses) => {

@@ -3,7 +3,7 @@ import net from "node:net";
 import { joinHostPort, resolveTarget } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import type { HostPort } from "./plan.ts";
-import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
+import { bounded, connectedReport, failureReport, now, since, timeoutReport } from "./timing.ts";
 
 export async function tcpAttempt(target: HostPort, ctx: AttemptContext): Promise<AttemptReport> {
   const resolution = await resolveTarget("tcp", joinHostPort(target.host, target.port), target.host, ctx);
@@ -15,16 +15,7 @@ export async function tcpAttempt(target: HostPort, ctx: AttemptContext): Promise
     (finish) => {
       const socket = net.connect({ host: resolved.address, port: target.port });
       socket.once("connect", () => {
-        const report: AttemptReport = {
-          protocol: "tcp",
-          target: { ...seen },
-          outcome: "connected",
-          reached: true,
-          phase: "done",
-          ms: since(start),
-          connectMs: since(connectStart),
-          ...extra,
-        };
+        const report = connectedReport("tcp", seen, start, { connectMs: since(connectStart), ...extra });
         if (socket.localAddress) report.localAddress = socket.localAddress;
         if (socket.localPort) report.localPort = socket.localPort;
         finish(report);

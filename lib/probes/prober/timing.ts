@@ -31,6 +31,24 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The report of an attempt the target answered, done; `extra` adds what the kind measured. */
+export function connectedReport(
+  protocol: Protocol,
+  target: ProbeTarget,
+  start: number,
+  extra: Partial<AttemptReport> = {},
+): AttemptReport {
+  return {
+    protocol,
+    target: { ...target },
+    outcome: "connected",
+    reached: true,
+    phase: "done",
+    ms: since(start),
+    ...extra,
+  };
+}
+
 /** The report of an attempt that ended in an error in `phase`, classified by errno. */
 export function failureReport(
   protocol: Protocol,

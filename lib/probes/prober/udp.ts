@@ -8,7 +8,7 @@ import { joinHostPort, resolveTarget, splitHostPort } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import type { UdpProbe } from "./plan.ts";
 import type { ProbeTarget } from "./result.ts";
-import { bounded, failureReport, since, timeoutReport } from "./timing.ts";
+import { bounded, connectedReport, failureReport, timeoutReport } from "./timing.ts";
 
 export async function udpAttempt(
   probe: Pick<UdpProbe, "host" | "port" | "payload">,
@@ -47,15 +47,7 @@ export async function udpAttempt(
 
 /** agnhost netexec answers `hostname` with the pod name and `clientip` with `ip:port`. */
 function replyReport(payload: string, reply: string, seen: ProbeTarget, start: number): AttemptReport {
-  const report: AttemptReport = {
-    protocol: "udp",
-    target: { ...seen },
-    outcome: "connected",
-    reached: true,
-    phase: "done",
-    ms: since(start),
-    reply,
-  };
+  const report = connectedReport("udp", seen, start, { reply });
   const command = payload.trim();
   if (command === "hostname" && reply.trim() !== "") report.backend = reply.trim();
   if (command === "clientip") {
