@@ -1,6 +1,7 @@
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand } from "../command.ts";
-import { type Io, reportError } from "../output.ts";
+import { interruptible } from "../interruptible.ts";
+import type { Io } from "../output.ts";
 
 type Args = { lab: string; reveal?: boolean };
 
@@ -9,14 +10,15 @@ const EVICTION_SECONDS = 300;
 
 async function runFix(args: Args, io: Io): Promise<number> {
   const { fixLab } = await import("../../runtime/faults.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
-  const { isInterrupted } = await import("../../runtime/process.ts");
-  const scope = interruptScope(() => io.err(`labs: stopping; run \`labs fix ${args.lab}\` again to finish`));
-  try {
+  const steps = {
+    stopping: `labs: stopping; run \`labs fix ${args.lab}\` again to finish`,
+    interrupted: `labs: fix of ${args.lab} was interrupted; run \`labs fix ${args.lab}\` again`,
+  };
+  return interruptible(io, steps, async (signal) => {
     const r = await fixLab({
       lab: args.lab,
       reveal: Boolean(args.reveal),
-      signal: scope.signal,
+      signal,
       onStep: (s) => io.err(`labs: ${s.does}`),
     });
     if (r.action === "nothing") {
@@ -42,15 +44,7 @@ async function runFix(args: Args, io: Io): Promise<number> {
       );
     else io.out(`\`labs verify ${args.lab}\` should pass again.`);
     return EXIT.ok;
-  } catch (e) {
-    if (isInterrupted(e) || scope.signal.aborted) {
-      io.err(`labs: fix of ${args.lab} was interrupted; run \`labs fix ${args.lab}\` again`);
-      return EXIT.interrupted;
-    }
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
 export const fixCommand = defineCommand({

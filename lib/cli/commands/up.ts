@@ -2,7 +2,8 @@ import { EXIT } from "../../model/errors.ts";
 import { type ArtifactFlags, artifactOptions } from "../artifacts.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { positiveNumber } from "../flags.ts";
-import { type Io, reportError } from "../output.ts";
+import { interruptible } from "../interruptible.ts";
+import type { Io } from "../output.ts";
 import { useColor } from "../style.ts";
 
 type Args = ArtifactFlags & {
@@ -34,7 +35,6 @@ async function runUp(args: Args, io: Io): Promise<number> {
   const offline = Boolean(args.offline) || upstreamSettingsFromEnv().offline;
   const { findLabs } = await import("../../catalogue.ts");
   const { up, UpInterrupted } = await import("../../runtime/up.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
   const progress = await import("../../runtime/progress.ts");
   const { version } = await import("../version.ts");
   const [entry] = await findLabs([args.lab], args.labsDir);
@@ -45,12 +45,40 @@ async function runUp(args: Args, io: Io): Promise<number> {
     io.err(`labs: warning: ${spec.name}: ${f.message} (${f.fix})`);
   const live = !args.json && process.stdout.isTTY ? new progress.LiveList(process.stdout) : undefined;
   const sink = args.json ? progress.jsonSink(spec.name, io.out) : (live?.sink ?? progress.plainSink(io.out));
-  const scope = interruptScope(() => io.err(`labs: stopping ${spec.name} (Ctrl-C again to quit at once)…`));
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !args.json;
-  try {
+  const steps = {
+    stopping: `labs: stopping ${spec.name} (Ctrl-C again to quit at once)…`,
+    onError(e: unknown): number | undefined {
+      live?.stop();
+      if (e instanceof UpInterrupted) {
+        if (args.json) io.out(JSON.stringify({ lab: spec.name, type: "interrupted", task: e.task }));
+        io.err(`labs: ${e.message}; nothing else was changed.`);
+        io.err(
+          e.clusterExists
+            ? `labs: resume with \`labs up ${spec.name}\`, or remove the cluster with \`labs down ${spec.name}\``
+            : `labs: run \`labs up ${spec.name}\` again to start over`,
+        );
+        return EXIT.interrupted;
+      }
+      if (args.json) {
+        const err = e as { message?: string; fix?: string; diagnostics?: string };
+        io.out(
+          JSON.stringify({
+            lab: spec.name,
+            type: "error",
+            message: err.message,
+            fix: err.fix,
+            diagnostics: err.diagnostics,
+          }),
+        );
+      }
+      return undefined;
+    },
+  };
+  return interruptible(io, steps, async (signal) => {
     const result = await up({
       spec,
-      signal: scope.signal,
+      signal,
       progress: sink,
       recreate: args.recreate,
       preload: args.preload,
@@ -89,34 +117,7 @@ async function runUp(args: Args, io: Io): Promise<number> {
       }
     }
     return v && !v.passed ? EXIT.failed : EXIT.ok;
-  } catch (e) {
-    live?.stop();
-    if (e instanceof UpInterrupted) {
-      if (args.json) io.out(JSON.stringify({ lab: spec.name, type: "interrupted", task: e.task }));
-      io.err(`labs: ${e.message}; nothing else was changed.`);
-      io.err(
-        e.clusterExists
-          ? `labs: resume with \`labs up ${spec.name}\`, or remove the cluster with \`labs down ${spec.name}\``
-          : `labs: run \`labs up ${spec.name}\` again to start over`,
-      );
-      return EXIT.interrupted;
-    }
-    if (args.json) {
-      const err = e as { message?: string; fix?: string; diagnostics?: string };
-      io.out(
-        JSON.stringify({
-          lab: spec.name,
-          type: "error",
-          message: err.message,
-          fix: err.fix,
-          diagnostics: err.diagnostics,
-        }),
-      );
-    }
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
 export const upCommand = defineCommand({

@@ -13,7 +13,8 @@ function writeReport(path: string, text: string, flag: string): void {
   }
 }
 
-import { type Io, reportError } from "../output.ts";
+import { interruptible } from "../interruptible.ts";
+import type { Io } from "../output.ts";
 import { useColor } from "../style.ts";
 
 type Args = { lab: string; json?: boolean; junit?: string; md?: string };
@@ -22,11 +23,12 @@ async function runVerify(args: Args, io: Io): Promise<number> {
   const junit = pathFlag(args.junit, "--junit");
   const md = pathFlag(args.md, "--md");
   const { verifyLab } = await import("../../runtime/verify.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
-  const { isInterrupted } = await import("../../runtime/process.ts");
-  const scope = interruptScope(() => io.err(`labs: stopping the probes of ${args.lab}…`));
-  try {
-    const outcome = await verifyLab({ lab: args.lab, signal: scope.signal });
+  const steps = {
+    stopping: `labs: stopping the probes of ${args.lab}…`,
+    interrupted: `labs: verify of ${args.lab} was interrupted; run \`labs verify ${args.lab}\` again`,
+  };
+  return interruptible(io, steps, async (signal) => {
+    const outcome = await verifyLab({ lab: args.lab, signal });
     const { report } = outcome;
     if (junit) {
       const { renderJunit } = await import("../../probes/outputs/junit.ts");
@@ -53,15 +55,7 @@ async function runVerify(args: Args, io: Io): Promise<number> {
       }
     }
     return outcome.passed ? EXIT.ok : EXIT.failed;
-  } catch (e) {
-    if (isInterrupted(e) || scope.signal.aborted) {
-      io.err(`labs: verify of ${args.lab} was interrupted; run \`labs verify ${args.lab}\` again`);
-      return EXIT.interrupted;
-    }
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
 export const verifyCommand = defineCommand({
