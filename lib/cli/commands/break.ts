@@ -1,6 +1,6 @@
 import { EXIT, LabError } from "../../model/errors.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
 import { interruptible } from "../interruptible.ts";
+import { labCommand } from "../lab-command.ts";
 import type { Io } from "../output.ts";
 
 type Args = { lab: string; fault?: string; mystery?: boolean; labsDir?: string };
@@ -47,19 +47,20 @@ async function runBreak(args: Args, io: Io): Promise<number> {
   });
 }
 
-export const breakCommand = defineCommand({
+export const breakCommand = labCommand({
   command: "break <lab> [fault]",
   describe: "Put one fault into a running lab (a break-fix exercise); `labs fix` undoes it",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .positional("fault", { type: "string", describe: "A fault id from `labs faults <lab>`" })
-      .option("mystery", {
-        type: "boolean",
-        describe: "Pick a fault at random and keep it hidden until `labs fix --reveal`",
-      })
-      .options(labsDirOption)
-      .example("labs break kindnet-iptables kube-proxy-rules-flushed", "then `labs verify kindnet-iptables`")
-      .example("labs break flannel-iptables --mystery", "a workshop exercise: find it with the probes"),
+  positionals: { fault: { type: "string", describe: "A fault id from `labs faults <lab>`" } },
+  options: {
+    mystery: {
+      type: "boolean",
+      describe: "Pick a fault at random and keep it hidden until `labs fix --reveal`",
+    },
+  },
+  labsDir: true,
+  examples: [
+    ["labs break kindnet-iptables kube-proxy-rules-flushed", "then `labs verify kindnet-iptables`"],
+    ["labs break flannel-iptables --mystery", "a workshop exercise: find it with the probes"],
+  ],
   run: runBreak,
 });

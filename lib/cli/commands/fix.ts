@@ -1,6 +1,6 @@
 import { EXIT } from "../../model/errors.ts";
-import { defineCommand } from "../command.ts";
 import { interruptible } from "../interruptible.ts";
+import { labCommand } from "../lab-command.ts";
 import type { Io } from "../output.ts";
 
 type Args = { lab: string; reveal?: boolean };
@@ -47,17 +47,15 @@ async function runFix(args: Args, io: Io): Promise<number> {
   });
 }
 
-export const fixCommand = defineCommand({
+export const fixCommand = labCommand({
   command: "fix <lab>",
   describe: "Undo the fault `labs break` put into a lab (safe to run twice, or after Ctrl-C during break)",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("reveal", {
-        type: "boolean",
-        describe: "Also say which fault it was (for `labs break --mystery`)",
-      })
-      .example("labs fix kindnet-iptables", "")
-      .example("labs fix flannel-iptables --reveal", "undo a mystery fault and name it"),
+  options: {
+    reveal: { type: "boolean", describe: "Also say which fault it was (for `labs break --mystery`)" },
+  },
+  examples: [
+    ["labs fix kindnet-iptables", ""],
+    ["labs fix flannel-iptables --reveal", "undo a mystery fault and name it"],
+  ],
   run: runFix,
 });

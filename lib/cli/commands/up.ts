@@ -1,8 +1,8 @@
 import { EXIT } from "../../model/errors.ts";
-import { type ArtifactFlags, artifactOptions } from "../artifacts.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
+import type { ArtifactFlags } from "../artifacts.ts";
 import { positiveNumber } from "../flags.ts";
 import { interruptible } from "../interruptible.ts";
+import { labCommand, labSpec } from "../lab-command.ts";
 import type { Io } from "../output.ts";
 import { useColor } from "../style.ts";
 
@@ -33,12 +33,10 @@ async function runUp(args: Args, io: Io): Promise<number> {
   const timeoutScale = positiveNumber(args.timeoutScale, "--timeout-scale", 100);
   const { upstreamSettingsFromEnv } = await import("../../upstream/settings.ts");
   const offline = Boolean(args.offline) || upstreamSettingsFromEnv().offline;
-  const { findLabs } = await import("../../catalogue.ts");
   const { up, UpInterrupted } = await import("../../runtime/up.ts");
   const progress = await import("../../runtime/progress.ts");
   const { version } = await import("../version.ts");
-  const [entry] = await findLabs([args.lab], args.labsDir);
-  const spec = entry!.spec;
+  const spec = await labSpec(args.lab, args.labsDir);
   const { totalmem } = await import("node:os");
   const { nodeMemoryFindings } = await import("../../model/node-memory.ts");
   for (const f of nodeMemoryFindings(spec.nodes, totalmem()))
@@ -120,41 +118,30 @@ async function runUp(args: Args, io: Io): Promise<number> {
   });
 }
 
-export const upCommand = defineCommand({
+export const upCommand = labCommand({
   command: "up <lab>",
   describe:
     "Create the lab's kind cluster (or converge it), apply its stages with readiness gates, then verify",
-  builder: (y) =>
-    artifactOptions(
-      y
-        .positional("lab", { type: "string", demandOption: true })
-        .option("recreate", { type: "boolean", describe: "Delete and create the cluster even if it exists" })
-        .option("preload", {
-          type: "boolean",
-          describe: "Pull every image of lab.lock.json on this host once and load it into the nodes",
-        })
-        .option("yes", {
-          alias: "y",
-          type: "boolean",
-          describe: "Install missing kind/kubectl without asking",
-        })
-        .option("json", { type: "boolean", describe: "Progress as JSON lines (for CI)" })
-        .option("export-kubeconfig", {
-          type: "boolean",
-          describe: "Also add the cluster's context to your kubeconfig (~/.kube/config or $KUBECONFIG)",
-        })
-        .option("verify", {
-          type: "boolean",
-          default: true,
-          describe: "Run the probes at the end (--no-verify skips)",
-        })
-        .option("timeout-scale", {
-          type: "number",
-          describe: "Multiply every readiness gate's timeout (slow machines)",
-        })
-        .options(labsDirOption),
-    )
-      .example("labs up kindnet-iptables", "cluster, stages, probes; prints the export KUBECONFIG line")
-      .example("labs up flannel-iptables --preload --json", "pull images once, JSON progress for CI"),
+  options: {
+    recreate: { type: "boolean", describe: "Delete and create the cluster even if it exists" },
+    preload: {
+      type: "boolean",
+      describe: "Pull every image of lab.lock.json on this host once and load it into the nodes",
+    },
+    yes: { alias: "y", type: "boolean", describe: "Install missing kind/kubectl without asking" },
+    json: { type: "boolean", describe: "Progress as JSON lines (for CI)" },
+    "export-kubeconfig": {
+      type: "boolean",
+      describe: "Also add the cluster's context to your kubeconfig (~/.kube/config or $KUBECONFIG)",
+    },
+    verify: { type: "boolean", default: true, describe: "Run the probes at the end (--no-verify skips)" },
+    "timeout-scale": { type: "number", describe: "Multiply every readiness gate's timeout (slow machines)" },
+  },
+  labsDir: true,
+  artifacts: true,
+  examples: [
+    ["labs up kindnet-iptables", "cluster, stages, probes; prints the export KUBECONFIG line"],
+    ["labs up flannel-iptables --preload --json", "pull images once, JSON progress for CI"],
+  ],
   run: runUp,
 });

@@ -1,8 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { writeError } from "../../files/output.ts";
 import { EXIT } from "../../model/errors.ts";
-import { defineCommand } from "../command.ts";
 import { pathFlag } from "../flags.ts";
+import { interruptible } from "../interruptible.ts";
+import { labCommand } from "../lab-command.ts";
+import type { Io } from "../output.ts";
+import { useColor } from "../style.ts";
 
 /** The report files are verify's own output, rewritten on every run (like `--md report.md` in the README). */
 function writeReport(path: string, text: string, flag: string): void {
@@ -12,10 +15,6 @@ function writeReport(path: string, text: string, flag: string): void {
     throw writeError(path, e, flag);
   }
 }
-
-import { interruptible } from "../interruptible.ts";
-import type { Io } from "../output.ts";
-import { useColor } from "../style.ts";
 
 type Args = { lab: string; json?: boolean; junit?: string; md?: string };
 
@@ -58,16 +57,17 @@ async function runVerify(args: Args, io: Io): Promise<number> {
   });
 }
 
-export const verifyCommand = defineCommand({
+export const verifyCommand = labCommand({
   command: "verify <lab>",
   describe: "Run the lab's probes on its running cluster; exit 0 only when every probe passes",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("json", { type: "boolean", describe: "Print the probe report as JSON (versioned schema)" })
-      .option("junit", { type: "string", describe: "Also write JUnit XML to FILE (one testcase per probe)" })
-      .option("md", { type: "string", describe: "Also write a Markdown report to FILE" })
-      .example("labs verify kindnet-iptables", "console table grouped by layer")
-      .example("labs verify kindnet-iptables --junit probes.xml", "for CI"),
+  options: {
+    json: { type: "boolean", describe: "Print the probe report as JSON (versioned schema)" },
+    junit: { type: "string", describe: "Also write JUnit XML to FILE (one testcase per probe)" },
+    md: { type: "string", describe: "Also write a Markdown report to FILE" },
+  },
+  examples: [
+    ["labs verify kindnet-iptables", "console table grouped by layer"],
+    ["labs verify kindnet-iptables --junit probes.xml", "for CI"],
+  ],
   run: runVerify,
 });
