@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLabs } from "../lib/catalogue.ts";
 import { prepareArtifacts } from "../lib/cli/artifacts.ts";
+import type { K8sObject } from "../lib/model/k8s-object.ts";
 import type { ProbesPlan } from "../lib/probes/check.ts";
 import { runPlanAll } from "../lib/probes/prober/index.ts";
 import { buildReport } from "../lib/probes/report.ts";
@@ -46,7 +47,6 @@ import {
 } from "../lib/report/run-results.ts";
 import { writeRunDir } from "../lib/report/write.ts";
 import { type SynthOutput, synthLab } from "../lib/synth/synth.ts";
-import type { K8sObject } from "../lib/validate/object-ref.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT = join(ROOT, "test/fixtures/runs");

@@ -2,10 +2,10 @@ import { Construct } from "constructs";
 import { explainBadCidr, parseAddress, parseCidr } from "../model/cidr.ts";
 import { DEFAULT_LISTEN_ADDRESS } from "../model/defaults.ts";
 import { LabError } from "../model/errors.ts";
+import { DEFAULT_KUBE_PROXY_MODE, KUBE_PROXY_MODES, type KubeProxyMode } from "../model/kube-proxy-mode.ts";
 
 /** Typed `kind.x-k8s.io/v1alpha4` Cluster config: what `kind create cluster --config` reads. */
 
-export type KubeProxyMode = "iptables" | "ipvs" | "nftables" | "none";
 export type NodeRole = "control-plane" | "worker";
 
 export interface KindMount {
@@ -47,7 +47,7 @@ export interface KindClusterProps {
   readonly serviceSubnet?: string;
   /** Set when another CNI than kindnet is installed. @default false */
   readonly disableDefaultCNI?: boolean;
-  /** @default "iptables" */
+  /** @default DEFAULT_KUBE_PROXY_MODE (kind's own: iptables) */
   readonly kubeProxyMode?: KubeProxyMode;
   /** @default "127.0.0.1" */
   readonly apiServerAddress?: string;
@@ -65,17 +65,15 @@ export interface KindConfig {
   nodes: Record<string, unknown>[];
 }
 
-const PROXY_MODES: readonly KubeProxyMode[] = ["iptables", "ipvs", "nftables", "none"];
-
 /** Checks a config the way kind does before it creates anything. Returns problems, empty when valid. */
 export function validateKindConfig(props: KindClusterProps): string[] {
   const problems: string[] = [];
   const family = props.ipFamily ?? "ipv4";
   if (!["ipv4", "ipv6", "dual"].includes(family))
     problems.push(`networking.ipFamily "${family}" is not ipv4, ipv6 or dual`);
-  if (props.kubeProxyMode && !PROXY_MODES.includes(props.kubeProxyMode)) {
+  if (props.kubeProxyMode && !KUBE_PROXY_MODES.includes(props.kubeProxyMode)) {
     problems.push(
-      `networking.kubeProxyMode "${props.kubeProxyMode}" is not one of ${PROXY_MODES.join(", ")}`,
+      `networking.kubeProxyMode "${props.kubeProxyMode}" is not one of ${KUBE_PROXY_MODES.join(", ")}`,
     );
   }
   for (const [field, value] of [
@@ -178,7 +176,7 @@ export class KindCluster extends Construct {
     if (p.podSubnet) networking.podSubnet = p.podSubnet;
     if (p.serviceSubnet) networking.serviceSubnet = p.serviceSubnet;
     if (p.disableDefaultCNI) networking.disableDefaultCNI = true;
-    networking.kubeProxyMode = p.kubeProxyMode ?? "iptables";
+    networking.kubeProxyMode = p.kubeProxyMode ?? DEFAULT_KUBE_PROXY_MODE;
     const config: KindConfig = {
       kind: "Cluster",
       apiVersion: "kind.x-k8s.io/v1alpha4",

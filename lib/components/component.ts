@@ -1,11 +1,40 @@
 import type { Chart } from "cdk8s";
 import type { z } from "zod";
+import type { ArtifactReader, ArtifactRef } from "../model/artifact-ref.ts";
 import type { Finding } from "../model/findings.ts";
+import type { KubeProxyMode } from "../model/kube-proxy-mode.ts";
 import type { KubeVersion } from "../model/kubernetes-version.ts";
+import type {
+  ClusterStep,
+  ClusterVariable,
+  ComponentKind,
+  Gate,
+  HostPathVariable,
+  Inspection,
+  SideContainer,
+  StageName,
+} from "../model/lab-json.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { RuntimeObject } from "../validate/admission.ts";
 import type { ProductVersions } from "./compatibility.ts";
 import type { ComponentFaults } from "./fault.ts";
+
+/**
+ * What components declare and the runtime carries out (stages, gates, inspections, side
+ * containers, …) is defined with lab.json's schema in lib/model; the descriptor names them.
+ */
+export {
+  type ClusterStep,
+  type ClusterVariable,
+  type ComponentKind,
+  type Gate,
+  type HostPathVariable,
+  type Inspection,
+  type NodeArch,
+  type SideContainer,
+  STAGES,
+  type StageName,
+} from "../model/lab-json.ts";
 
 /**
  * The descriptor every component provides. A component is one CNI, kube-proxy mode, ingress,
@@ -13,11 +42,31 @@ import type { ComponentFaults } from "./fault.ts";
  * component's options and the lab; `build` adds cdk8s objects to the lab's stage charts.
  */
 
-export type ComponentKind = "cni" | "proxy" | "ingress" | "gateway" | "loadBalancer" | "app";
+/**
+ * Who programs Services, as a closed set other code switches on (the prose stays in the claim's
+ * `reason`): kube-proxy in one of its modes, an eBPF dataplane that replaces it (the claim's `by`
+ * names the component), or nothing. A CNI whose Services live elsewhere (e.g. Open vSwitch flows)
+ * adds its mechanism here, and the compiler then shows every switch that must learn it.
+ */
+export type ServiceProxy =
+  | "kube-proxy iptables"
+  | "kube-proxy ipvs"
+  | "kube-proxy nftables"
+  | "ebpf"
+  | "none";
+export const SERVICE_PROXIES = [
+  "kube-proxy iptables",
+  "kube-proxy ipvs",
+  "kube-proxy nftables",
+  "ebpf",
+  "none",
+] as const satisfies readonly ServiceProxy[];
 
-/** Manifests are applied stage by stage; each stage waits for its gates before the next starts. */
-export const STAGES = ["crds", "cni", "platform", "apps", "probes"] as const;
-export type StageName = (typeof STAGES)[number];
+/**
+ * How pod traffic crosses nodes: a `vxlan` or `geneve` tunnel, `routed` (a route per node's pod
+ * CIDR: host-gw, direct routing), `wireguard` (encrypted tunnel), or `unknown` (the CNI does not say).
+ */
+export type PodEncapsulation = "vxlan" | "geneve" | "routed" | "wireguard" | "unknown";
 
 /** What a lab can do. Expectations of probes are computed from these. */
 export interface Capabilities {
@@ -25,10 +74,10 @@ export interface Capabilities {
   networkPolicy: boolean;
   /** Something other than kube-proxy programs Services (Cilium KPR, Calico eBPF). */
   kubeProxyReplacement: boolean;
-  /** Who programs Services: kube-proxy's mode or the replacing component. */
-  serviceProxy: string;
-  /** How pod traffic crosses nodes: vxlan, geneve, routed (host-gw / direct), wireguard. */
-  podEncapsulation: string;
+  /** Who programs Services: kube-proxy's mode or the replacing dataplane (see ServiceProxy). */
+  serviceProxy: ServiceProxy;
+  /** How pod traffic crosses nodes (see PodEncapsulation). */
+  podEncapsulation: PodEncapsulation;
   /** Services of type LoadBalancer get an address reachable from the host. */
   loadBalancer: boolean;
   /** An Ingress controller serves Ingress objects. */
@@ -63,15 +112,8 @@ export interface CapabilityClaim<V = Capabilities[CapabilityName]> {
 }
 export type CapabilityClaims = { [K in CapabilityName]?: CapabilityClaim<Capabilities[K]> };
 
-/** An upstream file a component needs, pinned by sha256. Resolved into the cache before synth. */
-export interface ArtifactRef {
-  /** Stable id used to look the bytes up at synth time, e.g. `flannel/kube-flannel.yml`. */
-  id: string;
-  url: string;
-  sha256: string;
-  /** How the runtime uses it: a manifest to include, a tarball to extract, a Helm chart. */
-  type: "manifest" | "tarball" | "chart";
-}
+/** Upstream files a component needs, pinned by sha256 (declared in lib/model, shared with lib/upstream). */
+export type { ArtifactReader, ArtifactRef } from "../model/artifact-ref.ts";
 
 /**
  * A Helm chart a component renders. Rendering (`helm template --include-crds`) happens in the
@@ -90,33 +132,64 @@ export interface ChartRender {
 /** Returns the rendered YAML of a chart from the cache. Synth never runs helm. */
 export type RenderedChartReader = (render: ChartRender) => string;
 
-/** A readiness condition the runtime waits for after applying a stage. */
-export type Gate = { stage: StageName; timeoutSeconds: number; description: string } & (
-  | { kind: "crds-established"; names: string[] }
-  | { kind: "daemonset-rolled-out"; namespace: string; name: string }
-  | { kind: "deployment-available"; namespace: string; name: string }
-  | { kind: "statefulset-ready"; namespace: string; name: string }
-  | { kind: "nodes-ready" }
-  | { kind: "condition"; resource: string; namespace?: string; condition: string }
-);
+/** What `labs compare` counts on a node to show how big Services make the dataplane. */
+export type DataplaneMeasure = "iptables-rules" | "nftables-elements" | "ipvs-services" | "bpf-map-entries";
 
-/** A command run on a node container (docker exec) that shows what a component did to the dataplane. */
-export interface Inspection {
-  id: string;
-  title: string;
-  /** Which node: the first control plane, or every node. */
-  on: "control-plane" | "every-node";
-  command: string[];
-  /** What the output shows, for learners. */
-  explains: string;
-  /** A fragment the output must contain for the component to be in effect (a probe checks it). */
-  expectContains?: string;
+/**
+ * How Services show on a node in the dataplane a component programs. The guide's "watch a Service
+ * appear" exercise runs `inspection` before and after adding a Service and answers with `grows`;
+ * `labs compare` runs `size.command` on the first node for its dataplane-size column. Each field
+ * comes from the last component, in claim order (proxy, cni, …), that gives it.
+ */
+export interface ServiceDataplane {
+  /** The id of one of this component's inspections that lists Services on a node. */
+  inspection?: string;
+  /** What one more Service adds to that inspection's output, for learners. */
+  grows?: string;
+  /** Services' footprint on one node: the unit, and a node command that prints one number. */
+  size?: { measure: DataplaneMeasure; command: string[] };
+}
+
+/**
+ * Something a component needs of the Docker host's kernel, which every kind node shares;
+ * `labs doctor <lab>` checks each before anything is created. `kernel-module`: a module (or a
+ * built-in option) that the first user loads on demand; `bpf`: the bpf() syscall, its JIT and a
+ * BPF filesystem, for an eBPF dataplane.
+ */
+export type HostNeed =
+  | {
+      kind: "kernel-module";
+      /** Check id, e.g. `kernel-ipvs`; needs with the same id are checked once. */
+      id: string;
+      title: string;
+      module: string;
+      /** The kernel config option that builds it, e.g. `CONFIG_IP_VS`. */
+      config: string;
+      /** Who loads it on demand, e.g. `kube-proxy`. */
+      loadedBy: string;
+      /** The command that loads it by hand. */
+      load: string;
+    }
+  | { kind: "bpf"; id: "kernel-bpf" };
+
+/** An address range a component hands out on the `kind` network, and how a lab changes it. */
+export interface AddressPool {
+  /** A CIDR (`172.18.255.192/27`) or a range (`172.18.255.200-172.18.255.250`). */
+  range: string;
+  /** What it is, for messages, e.g. `MetalLB pool`. */
+  what: string;
+  /** The LabSpec path that sets it, e.g. `loadBalancer.options.pool`. */
+  option: string;
+  /** A well-formed range, for the message when this one is not. */
+  example: string;
+  /** What to write in the lab to use `range` instead. */
+  setting(range: string): string;
 }
 
 /** What a component changes in the kind cluster config. Merged over all components. */
 export interface KindPatch {
   disableDefaultCNI?: boolean;
-  kubeProxyMode?: "iptables" | "ipvs" | "nftables" | "none";
+  kubeProxyMode?: KubeProxyMode;
   /** Mounted on every node. */
   extraMounts?: { hostPath: string; containerPath: string; readOnly?: boolean }[];
   /** Mapped on the first node that matches `node` (default: first control plane). */
@@ -131,92 +204,6 @@ export interface KindPatch {
   kubeadmConfigPatches?: string[];
   /** Variables used in `extraMounts[].hostPath`; see HostPathVariable. */
   hostPathVariables?: HostPathVariable[];
-}
-
-/** The CPU architecture of the kind nodes (the Docker engine's), as release tarballs name it. */
-export type NodeArch = "amd64" | "arm64";
-
-/**
- * A variable in an extraMount's hostPath, written `${NAME}` in kind.yaml. kind.yaml must be
- * byte-identical on every machine, yet the host folder it mounts lives in the user's artifact
- * cache and depends on the Docker engine's architecture (the amd64 and arm64 CNI plugins are
- * different tarballs with different digests). So kind.yaml keeps the variable, lab.json lists
- * it with one `path` per architecture, and the runtime writes the concrete kind config into the
- * lab's state directory: it takes the entry of the engine's architecture, replaces
- * `${LABS_CACHE_DIR}` in its `path` with the artifact cache directory, and puts the result in
- * place of `${NAME}` (lib/components/host-paths.ts `substituteHostPaths` does exactly that).
- */
-export interface HostPathVariable {
-  /** Upper-case name, e.g. `LABS_CNI_PLUGINS`; written `${LABS_CNI_PLUGINS}` in hostPaths. */
-  name: string;
-  /** What the folder holds, for lab.json readers. */
-  explains: string;
-  /** Per architecture: the artifact that fills the folder and the folder, under `${LABS_CACHE_DIR}`. */
-  byArch: Record<NodeArch, { artifact: string; sha256: string; path: string }>;
-}
-
-/**
- * A value only the running cluster knows, written `${NAME}` in a stage file and filled in by the
- * runtime after `kind create cluster`, before the first stage is applied. The stage files stay
- * the same on every machine (the lock hashes them); lab.json lists the variables, and `labs up`
- * applies concrete copies from the lab's state folder.
- */
-export interface ClusterVariable {
-  /** Upper-case name, e.g. `LABS_API_SERVER_ADDRESS`. */
-  name: string;
-  /**
-   * Where the runtime reads it. `api-server-address`: the first address of the `kubernetes`
-   * EndpointSlice in `default`, i.e. the IP the API server advertises on the kind network.
-   */
-  source: "api-server-address";
-  /** Why a stage needs it, for lab.json readers. */
-  explains: string;
-}
-
-/** A container the runtime starts next to the cluster (e.g. cloud-provider-kind). */
-export interface SideContainer {
-  name: string;
-  image: string;
-  args: string[];
-  /** Mount the Docker socket (cloud-provider-kind manages containers). */
-  dockerSocket: boolean;
-  network: "kind";
-  /**
-   * The runtime starts the container before applying this stage (after the previous stage's
-   * gates), because that stage's gates need it, e.g. a Gateway that only becomes Programmed
-   * once a load balancer gives it an address. Absent: once every stage is applied.
-   */
-  startBefore?: StageName;
-  /**
-   * Extra arguments when the Docker engine runs in a VM (Docker Desktop on macOS or Windows,
-   * WSL2): the host cannot route to container IPs there, so e.g. cloud-provider-kind must publish
-   * its load balancers' ports on the host instead.
-   */
-  argsIfDockerInVm?: string[];
-  /**
-   * Label key the container puts on the containers it creates, valued with the cluster name.
-   * The runtime removes what still carries `<key>=<cluster>` once the lab's cluster is gone.
-   */
-  createsContainersLabelled?: string;
-  /**
-   * One instance serves every kind cluster on the Docker host, whatever lab started it (e.g.
-   * cloud-provider-kind). The runtime shares one container among the running labs that declare
-   * it with the same image and arguments, refuses a lab that would put a kind cluster in its
-   * reach that must not be, and stops it with its last lab. `why` says what makes it host-wide.
-   */
-  hostWide?: { why: string };
-}
-
-/**
- * A kubectl command the runtime runs once, right after `kind create cluster` and before the
- * first stage, for cluster state no manifest can express (e.g. removing a label kubeadm sets).
- */
-export interface ClusterStep {
-  id: string;
-  /** Why the step exists, for logs and learners. */
-  description: string;
-  /** kubectl arguments; the runtime adds its own kubeconfig/context flags. */
-  kubectl: string[];
 }
 
 /** The lab as components see it while they are resolved: spec, version and merged capabilities. */
@@ -236,9 +223,6 @@ export interface LabView {
     apps: string[];
   };
 }
-
-/** Reads a pinned artifact from the cache. Synth never downloads. */
-export type ArtifactReader = (ref: ArtifactRef) => Buffer;
 
 /** What `build` gets: the lab, a chart per stage, and the cache. */
 export interface BuildContext {
@@ -286,6 +270,15 @@ export interface Component<O = Record<string, unknown>> {
   faults?(options: O, lab: LabView): ComponentFaults;
   /** Values the runtime fills into stage files once the cluster exists (see ClusterVariable). */
   clusterVariables?(options: O, lab: LabView): ClusterVariable[];
+  /** How Services show on a node in the dataplane it programs (guide exercise, compare's size column). */
+  serviceDataplane?(options: O, lab: LabView): ServiceDataplane;
+  /** What it needs of the Docker host's kernel (checked by `labs doctor <lab>`). */
+  hostNeeds?(options: O, lab: LabView): HostNeed[];
+  /**
+   * Address ranges it hands out on the `kind` Docker network, e.g. a load balancer's pool:
+   * `labs doctor` and `labs up` check that each lies inside that network (address-pool.ts).
+   */
+  addressPools?(options: O, lab: LabView): AddressPool[];
   /** Objects its controller creates in the cluster while it runs (lint checks admission against them). */
   runtimeObjects?(options: O, lab: LabView): RuntimeObject[];
   build?(ctx: BuildContext, options: O): void;

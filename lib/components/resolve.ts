@@ -4,7 +4,7 @@ import { LabError } from "../model/errors.ts";
 import { error, type Finding, formatFinding } from "../model/findings.ts";
 import { flattenIssues, issueText, REPORT_INPUT } from "../model/issue-text.ts";
 import { type KubeVersion, parseNodeImageVersion } from "../model/kubernetes-version.ts";
-import type { ComponentRef, LabSpec } from "../model/lab-spec.ts";
+import { type ComponentRef, type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import { didYouMean } from "../model/suggest.ts";
 import type { RuntimeObject } from "../validate/admission.ts";
 import { clusterGates } from "./cluster-gates.ts";
@@ -15,6 +15,7 @@ import {
   type ProductSources,
 } from "./compatibility.ts";
 import type {
+  AddressPool,
   ArtifactRef,
   Capabilities,
   CapabilityClaim,
@@ -24,23 +25,42 @@ import type {
   Component,
   ComponentKind,
   Gate,
+  HostNeed,
   Inspection,
+  ServiceDataplane,
   SideContainer,
 } from "./component.ts";
 import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
-import type { ResolvedLab, Selected } from "./resolved-lab.ts";
+import type { ResolvedClaims, ResolvedLab, Selected } from "./resolved-lab.ts";
 import { labRules } from "./rules.ts";
 
-export type { ResolvedLab, Selected };
+export type { ResolvedClaims, ResolvedLab, Selected };
+
+/**
+ * The service proxy as prose names it: kube-proxy's mode as it is, an eBPF dataplane with the
+ * component that runs it ("cilium ebpf"), so that reasons read the same whoever claims it.
+ */
+export function serviceProxyText(claim: ResolvedClaims["serviceProxy"]): string {
+  switch (claim.value) {
+    case "ebpf":
+      return `${claim.by} ebpf`;
+    case "kube-proxy iptables":
+    case "kube-proxy ipvs":
+    case "kube-proxy nftables":
+    case "none":
+      return claim.value;
+  }
+}
 
 /** The order components are applied and claims are merged: later claims win. */
 const ORDER: ComponentKind[] = ["proxy", "cni", "loadBalancer", "ingress", "gateway", "app"];
 
-const BASELINE: Record<CapabilityName, CapabilityClaim & { by: string }> = {
+const BASELINE: ResolvedClaims = {
   networkPolicy: { value: false, reason: "no component of this lab enforces NetworkPolicy", by: "labs" },
   kubeProxyReplacement: { value: false, reason: "kube-proxy programs Services", by: "labs" },
-  serviceProxy: { value: "kube-proxy", reason: "kube-proxy programs Services", by: "labs" },
+  // Every lab selects a proxy component, whose claim replaces this one.
+  serviceProxy: { value: "kube-proxy iptables", reason: "kube-proxy programs Services", by: "labs" },
   podEncapsulation: { value: "unknown", reason: "the CNI does not say", by: "labs" },
   loadBalancer: { value: false, reason: "no load balancer: LoadBalancer Services stay pending", by: "labs" },
   ingress: { value: false, reason: "no Ingress controller in this lab", by: "labs" },
@@ -156,7 +176,10 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
   for (const s of selected) {
     const c = s.component.capabilities?.(s.options, base) ?? {};
     for (const [name, claim] of Object.entries(c) as [CapabilityName, CapabilityClaim][]) {
-      claims[name] = { ...claim, by: s.component.name };
+      (claims as Record<CapabilityName, CapabilityClaim & { by: string }>)[name] = {
+        ...claim,
+        by: s.component.name,
+      };
     }
   }
   const capabilities = Object.fromEntries(
@@ -192,10 +215,46 @@ export function resolveLab(spec: LabSpec): ResolvedLab {
   );
 }
 
+/**
+ * A lab as the entry points take it: the input a lab file writes, a parsed LabSpec, or a lab
+ * already resolved. `labs up` parses the lab once (the catalogue) and resolves it once, then
+ * hands the ResolvedLab to every step, which must not parse or resolve it again.
+ */
+export type AnyLab = LabInput | LabSpec | ResolvedLab;
+
+/** A LabInput or LabSpec never has `claims` or `selected`: the LabSpec schema is strict. */
+export function isResolvedLab(lab: AnyLab): lab is ResolvedLab {
+  return "claims" in lab && "selected" in lab && "components" in lab;
+}
+
+/** The lab resolved: as it is when it already was, else parsed and resolved. */
+export function asResolvedLab(lab: AnyLab): ResolvedLab {
+  return isResolvedLab(lab) ? lab : resolveLab(parseLabSpec(lab));
+}
+
 /** Everything the components of a lab contribute, gathered in component order. */
 export function collect<T>(lab: ResolvedLab, pickFn: (s: Selected) => T[] | undefined): T[] {
   return lab.components.flatMap((s) => pickFn(s) ?? []);
 }
+
+/** How Services show on a node: each field from the last component that gives it (see ServiceDataplane). */
+export function serviceDataplaneOf(lab: ResolvedLab): ServiceDataplane {
+  return Object.assign({}, ...collect(lab, (s) => [s.component.serviceDataplane?.(s.options, lab) ?? {}]));
+}
+
+/** What the lab needs of the host's kernel, once per check id. */
+export const hostNeedsOf = (lab: ResolvedLab): HostNeed[] =>
+  dedupe(
+    collect(lab, (s) => s.component.hostNeeds?.(s.options, lab)),
+    (n) => n.id,
+  );
+
+/** Address ranges the lab's components hand out on the `kind` network. */
+export const addressPoolsOf = (lab: ResolvedLab): AddressPool[] =>
+  dedupe(
+    collect(lab, (s) => s.component.addressPools?.(s.options, lab)),
+    (p) => p.range,
+  );
 
 export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] =>
   dedupe(

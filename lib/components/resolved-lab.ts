@@ -4,7 +4,7 @@
  * resolved lab without importing the resolver, which imports every component through the registry.
  */
 import type { Finding } from "../model/findings.ts";
-import type { CapabilityClaim, CapabilityName, Component, LabView } from "./component.ts";
+import type { Capabilities, CapabilityClaim, CapabilityName, Component, LabView } from "./component.ts";
 
 /** A component chosen by a lab, with its parsed options and where in the spec it was chosen. */
 export interface Selected {
@@ -21,7 +21,10 @@ export interface Selected {
 export interface ResolvedLab extends LabView {
   components: Selected[];
   /** Each capability with its value, the component that set it, and why. */
-  claims: Record<CapabilityName, CapabilityClaim & { by: string }>;
+  claims: ResolvedClaims;
   /** Warnings (errors are thrown by resolveLab, returned by checkLab). */
   findings: Finding[];
 }
+
+/** Each capability's claim, typed per capability, with the component that made it (`labs` for the baseline). */
+export type ResolvedClaims = { [K in CapabilityName]: CapabilityClaim<Capabilities[K]> & { by: string } };

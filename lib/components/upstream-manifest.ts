@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { ApiObject } from "cdk8s";
 import type { Construct } from "constructs";
+import type { K8sObject } from "../model/k8s-object.ts";
 import { parseYamlDocuments } from "../model/yaml.ts";
-import type { K8sObject } from "../validate/object-ref.ts";
 
 /** Marks objects that came from a pinned upstream file, so lint judges them as upstream's. */
 export const ORIGIN_METADATA = "labs:origin";

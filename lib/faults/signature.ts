@@ -6,6 +6,7 @@
  * "may fail", and the reason says what it depends on.
  */
 import type { BrokenInspection, CarriedPath, FaultEffect, NodeRef } from "../components/fault.ts";
+import { serviceProxyText } from "../components/resolve.ts";
 import type { ServiceRef } from "../probes/check.ts";
 import type { ServiceInfo } from "../probes/probe-lab.ts";
 import { type CheckPath, type PathContext, podLegs, serviceOf } from "./paths.ts";
@@ -111,7 +112,7 @@ function cut(path: CheckPath, a: string, b: string): Outcome {
 /** Where the service proxy is on the path, and what its absence does there. */
 function withoutServiceProxy(path: CheckPath, ctx: SignatureContext, nodePortsMayAnswer?: string): Outcome {
   const carried = ctx.carries.find((c) => c.path === "cluster-ip-from-pods");
-  const proxy = String(ctx.lab.claims.serviceProxy.value);
+  const proxy = serviceProxyText(ctx.lab.claims.serviceProxy);
   const fromPod = path.from.kind === "pod";
   const outcomes: Outcome[] = [];
   if (path.name && fromPod)

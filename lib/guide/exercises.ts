@@ -3,7 +3,7 @@
  * this lab gives — computed from its capabilities and probe plan, so a Flannel lab's answer to
  * "apply a deny-all policy" is "nothing changes", and a kindnet lab's names the checks that break.
  */
-import type { ResolvedLab } from "../components/resolve.ts";
+import { type ResolvedLab, serviceDataplaneOf } from "../components/resolve.ts";
 import type { PlannedCheck, ProbesPlan } from "../probes/check.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 import { shellWord } from "./shell-word.ts";
@@ -60,29 +60,37 @@ function denyAll(lab: ResolvedLab, plan: ProbesPlan, kubectl: string): Exercise 
   };
 }
 
-const GROWTH: [RegExp, string][] = [
-  [/iptables/, "The count goes up by one per Service port: each is a KUBE-SVC-* chain in the nat table."],
-  [
-    /nftables/,
-    "One more element in the service-ips verdict map and one more service chain: a lookup, not a longer list.",
-  ],
-  [/ipvs/, "kube-ipvs0 holds one more address: the new ClusterIP, bound to the dummy device."],
-];
+/**
+ * What a new Service adds, from the component whose inspection shows Services (its
+ * `serviceDataplane`); where none says, what the service proxy claim implies.
+ */
+function growth(lab: ResolvedLab, grows: string | undefined): string {
+  if (grows) return grows;
+  const proxy = lab.claims.serviceProxy;
+  switch (proxy.value) {
+    case "ebpf":
+      return `Nothing grows here: ${proxy.reason}; the new Service lands in ${proxy.by}'s eBPF maps instead.`;
+    case "none":
+      return `Nothing grows here: ${proxy.reason}, and nothing else programs Services either.`;
+    case "kube-proxy iptables":
+    case "kube-proxy ipvs":
+    case "kube-proxy nftables":
+      return `The new Service's ClusterIP appears in what ${proxy.value} programs.`;
+  }
+}
 
 function dataplaneGrows(lab: ResolvedLab, plan: ProbesPlan, kubectl: string): Exercise | undefined {
-  const proxyChecks = plan.checks.filter(
+  const services = serviceDataplaneOf(lab);
+  if (!services.inspection) return undefined;
+  const check = plan.checks.find(
     (c) =>
       c.action.kind === "inspect" &&
       c.probe === "dataplane-inspection" &&
-      /kube-services|kube-proxy-table|ipvs-device|no-kube-proxy/.test(c.id),
+      c.id.startsWith(`dataplane-inspection/${services.inspection}/`),
   );
-  const check = proxyChecks[0];
   if (check?.action.kind !== "inspect" || !("node" in check.from)) return undefined;
   const look = `docker exec ${check.from.node} ${check.action.command.map(shellWord).join(" ")}`;
-  const proxy = String(lab.claims.serviceProxy.value);
-  const growth =
-    GROWTH.find(([re]) => re.test(proxy))?.[1] ??
-    `Nothing grows here: ${lab.claims.serviceProxy.reason}; the new Service lands in ${lab.claims.serviceProxy.by}'s eBPF maps instead.`;
+  const answer = growth(lab, services.grows);
   return {
     title: "Watch a Service appear in the dataplane",
     task: "Look at how Services are programmed on a node, add a Service, and look again.",
@@ -93,7 +101,7 @@ function dataplaneGrows(lab: ResolvedLab, plan: ProbesPlan, kubectl: string): Ex
       `${kubectl} -n demo delete service echo-extra   # clean up`,
     ].join("\n"),
     question: "What changed between the two outputs?",
-    answer: growth,
+    answer,
   };
 }
 

@@ -176,7 +176,8 @@ export function labInputOf(req: NewLabRequest): LabInput {
         .join("")}.`,
     nodes: { controlPlanes: 1, workers: req.workers ?? 2 },
     cni: Object.keys(cniOptions).length ? { name: req.cni, options: cniOptions } : req.cni,
-    kubeProxyMode: req.proxy,
+    // The flag's text as given: checkLabSpec below rejects a mode kind does not have, with the known ones.
+    kubeProxyMode: req.proxy as LabInput["kubeProxyMode"],
     ...ns,
     apps: req.apps?.length ? req.apps : defaultApps(ns),
   };

@@ -6,7 +6,7 @@
  * A path is drawn only when the lab's probe plan checks it (a lab without an Ingress controller
  * has no Ingress path), so the picture and the probes always tell the same story.
  */
-import type { ResolvedLab } from "../components/resolve.ts";
+import { type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
 import type { Layer, ProbesPlan } from "../probes/check.ts";
 
 /** Where a place lives: the machine that runs labs, a kind node, or the virtual Service network. */
@@ -93,7 +93,7 @@ export function layersOf(lab: ResolvedLab, nodes: string[]): LayerSummary[] {
     {
       layer: "service",
       title: "Service network",
-      what: `${lab.spec.serviceSubnet} via ${c.serviceProxy.value}`,
+      what: `${lab.spec.serviceSubnet} via ${serviceProxyText(c.serviceProxy)}`,
       how: `${c.serviceProxy.reason}${c.kubeProxyReplacement.value ? ` (${c.kubeProxyReplacement.reason})` : ""}`,
     },
     {
@@ -130,7 +130,7 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
   const peer = clients.find((c) => c.name === "probe-peer");
   const other = clients.find((c) => c.node !== nodes[0]);
   const claims = lab.claims;
-  const proxy = String(claims.serviceProxy.value);
+  const proxy = serviceProxyText(claims.serviceProxy);
   const echoService: Place = {
     id: "svc:demo/echo",
     label: `Service echo.demo (ClusterIP in ${lab.spec.serviceSubnet})`,

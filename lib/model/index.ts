@@ -1,7 +1,9 @@
 export * from "./cidr.ts";
 export * from "./defaults.ts";
+export { defineLab } from "./define-lab.ts";
 export * from "./errors.ts";
 export * from "./findings.ts";
+export * from "./kube-proxy-mode.ts";
 export * from "./kubernetes-version.ts";
 export * from "./lab-spec.ts";
 export { checkNetwork } from "./network-rules.ts";

@@ -18,6 +18,7 @@ import {
   pathText,
   REPORT_INPUT,
 } from "./issue-text.ts";
+import { DEFAULT_KUBE_PROXY_MODE, KUBE_PROXY_MODES } from "./kube-proxy-mode.ts";
 import { checkNetwork } from "./network-rules.ts";
 
 /**
@@ -105,7 +106,15 @@ export const labSpecSchema = z.strictObject({
   podSubnet: z.optional(z.string()),
   serviceSubnet: z.optional(z.string()),
   cni: z._default(componentRef, { name: "kindnet", options: {} }),
-  kubeProxyMode: z._default(z.string(), "iptables"),
+  kubeProxyMode: z._default(
+    z.enum(KUBE_PROXY_MODES, {
+      error: (issue) =>
+        typeof issue.input === "string"
+          ? `must be a kube-proxy mode kind runs: ${KUBE_PROXY_MODES.join(", ")}`
+          : "expected a string",
+    }),
+    DEFAULT_KUBE_PROXY_MODE,
+  ),
   northSouth: z._default(
     z.strictObject({
       ingress: z.optional(componentRef),
@@ -137,9 +146,6 @@ export interface LabSpec extends Omit<z.output<typeof labSpecSchema>, "podSubnet
   podSubnet: string;
   serviceSubnet: string;
 }
-
-/** Typed identity for lab files; lab files import it from define-lab.ts, which loads nothing else. */
-export { defineLab } from "./define-lab.ts";
 
 /** Validates a lab without throwing: the spec when valid, and every finding. */
 export function checkLabSpec(input: unknown): { spec?: LabSpec; findings: Finding[] } {

@@ -1,7 +1,6 @@
 import { type Cidr, explainBadCidr, type IpFamily, overlaps, parseCidr } from "./cidr.ts";
-import { DOCKER_KIND_NETWORK } from "./defaults.ts";
+import { DOCKER_KIND_NETWORK, type KIND_DEFAULT_SUBNETS } from "./defaults.ts";
 import { error, type Finding } from "./findings.ts";
-import type { LabSpec } from "./lab-spec.ts";
 
 /**
  * Checks the pod and service subnets: valid CIDRs of the lab's IP family, apart from each
@@ -41,9 +40,14 @@ export const SERVICE_SUBNET_MIN_ADDRESSES = 10;
 
 const BITS: Record<IpFamily, number> = { ipv4: 32, ipv6: 128 };
 
-type NetworkSpec = Pick<LabSpec, "ipFamily" | "podSubnet" | "serviceSubnet" | "listenAddress"> & {
-  nodes?: Pick<LabSpec["nodes"], "controlPlanes" | "workers">;
-};
+/** The network fields of a lab (a LabSpec has them all; lab-spec.ts calls this while parsing). */
+export interface NetworkSpec {
+  ipFamily: keyof typeof KIND_DEFAULT_SUBNETS;
+  podSubnet: string;
+  serviceSubnet: string;
+  listenAddress: string;
+  nodes?: { controlPlanes: number; workers: number };
+}
 
 export function checkNetwork(spec: NetworkSpec): Finding[] {
   const findings: Finding[] = [];

@@ -4,7 +4,7 @@
  * "not enforced by flannel — expected" instead of just "allowed".
  */
 import type { Capabilities, CapabilityName } from "../components/component.ts";
-import type { ResolvedLab } from "../components/resolve.ts";
+import { type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
 import type { ClientIpExpectation, Denial, Expectation } from "./check.ts";
 
 type Extra = Omit<Partial<Expectation>, "outcome" | "reason">;
@@ -91,7 +91,7 @@ export function sourceIpThroughLoadBalancer(lab: ResolvedLab, policy: "Cluster" 
       : "the client's own address";
   if (policy === "Local") {
     return reachable(
-      `externalTrafficPolicy Local: only nodes with a local endpoint answer and ${lab.claims.serviceProxy.value} adds no SNAT; ${entry.reason} — the backend sees ${arrivesText}`,
+      `externalTrafficPolicy Local: only nodes with a local endpoint answer and ${serviceProxyText(lab.claims.serviceProxy)} adds no SNAT; ${entry.reason} — the backend sees ${arrivesText}`,
       { clientIp: arrives, because: because(lab, "loadBalancerSource") },
     );
   }
@@ -124,7 +124,7 @@ export function noLocalEndpointDenial(lab: ResolvedLab): Denial | undefined {
 export function sourceIpInsideCluster(lab: ResolvedLab): Expectation {
   const proxy = lab.claims.serviceProxy;
   return reachable(
-    `${proxy.value} rewrites only the destination of pod traffic to a ClusterIP: the backend sees the client pod's IP`,
+    `${serviceProxyText(proxy)} rewrites only the destination of pod traffic to a ClusterIP: the backend sees the client pod's IP`,
     {
       clientIp: "source",
       because: because(lab, "serviceProxy"),

@@ -12,7 +12,7 @@ import {
   type Says,
 } from "../components/apps/answers.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
-import type { K8sObject } from "../validate/object-ref.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
 import type { Labels, PodSet, ServiceRef } from "./check.ts";
 import {
   type ClientPod,

@@ -9,7 +9,7 @@ import type { Gate, StageName } from "../components/component.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
 import { DEFAULT_LISTEN_ADDRESS } from "../model/defaults.ts";
-import type { K8sObject } from "../validate/object-ref.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
 import type { ProbesPlan } from "./check.ts";
 import type { KindNode } from "./clients.ts";
 import { planProbes } from "./planner.ts";

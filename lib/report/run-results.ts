@@ -4,6 +4,8 @@
  * lock, and the host it ran on. Written by `labs compare`, merged by `labs report`; reports and
  * charts are rendered from this file alone.
  */
+
+import type { DataplaneMeasure } from "../components/component.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { PROBE_REPORT_SCHEMA } from "../probes/outputs/json.ts";
 import type { ProbeReport } from "../probes/report.ts";
@@ -33,6 +35,7 @@ export interface StageTiming {
   status: string;
 }
 
+/** What `labs compare` measured (lib/runtime/performance.ts), as results.json keeps it. */
 export type LatencyPath = "ClusterIP" | "NodePort" | "Ingress" | "Gateway" | "LoadBalancer";
 
 export interface LatencySample {
@@ -60,7 +63,7 @@ export interface ThroughputSample {
 export interface DataplaneSize {
   node: string;
   /** What was counted: iptables rules, nftables elements, IPVS services, BPF map entries. */
-  measure: "iptables-rules" | "nftables-elements" | "ipvs-services" | "bpf-map-entries";
+  measure: DataplaneMeasure;
   count: number;
   command: string[];
 }

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import type { ClusterVariable } from "../components/component.ts";
 import { placeholder } from "../components/host-paths.ts";
 import { EXIT, LabError } from "../model/errors.ts";
+import type { StagePlan } from "../model/lab-json.ts";
 import type { Kubectl, KubeList } from "./kubectl.ts";
-import type { StageJson } from "./state.ts";
 
 interface EndpointSliceJson {
   addressType?: string;
@@ -69,7 +69,7 @@ export function fillVariables(text: string, values: Record<string, string>): str
 export function writeAppliedStages(
   synthDir: string,
   appliedDir: string,
-  stages: readonly StageJson[],
+  stages: readonly StagePlan[],
   variables: readonly ClusterVariable[],
   values: Record<string, string>,
 ): void {

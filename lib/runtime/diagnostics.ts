@@ -6,10 +6,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LabJson } from "../model/lab-json.ts";
 import { exportLogs } from "./kind.ts";
 import { isPodReady, type Kubectl, type KubeList, type PodJson } from "./kubectl.ts";
 import { lastLines } from "./process.ts";
-import { fileStamp, type LabJson, type LabState } from "./state.ts";
+import { fileStamp, type LabState } from "./state.ts";
 import type { Toolchain } from "./toolchain.ts";
 
 export interface FailureRecord {

@@ -50,7 +50,7 @@ export async function down(lab: string, opts: DownOptions = {}): Promise<DownRes
       EXIT.usage,
     );
   }
-  const declared = state.readLabJson()?.sideContainers ?? [];
+  const declared = state.readLabJson().sideContainers;
   const others = runningLabs(state.root, clusters);
   const stopped = await stopSideContainers(tc, lab, state.clusterName, declared, (name) =>
     usersOf(name, others, lab),

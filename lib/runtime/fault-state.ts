@@ -6,11 +6,12 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import * as z from "zod/mini";
 import type { FaultLayer } from "../components/fault.ts";
 import type { ResolvedStep } from "../faults/catalogue.ts";
 import type { CheckSignature } from "../faults/signature.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import { type LabState, readJson, writeJsonAtomic } from "./state.ts";
+import { type JsonSchema, type LabState, readJson, writeJsonAtomic } from "./state.ts";
 
 export const FAULT_STATE_VERSION = 1;
 
@@ -38,11 +39,43 @@ export interface FaultState {
   crossings: Record<string, string[]>;
 }
 
+/**
+ * fault.json as `labs fix` reads it before it runs the undo steps: its fields are checked here;
+ * the steps' commands and the signature inside are lib/faults' types, written by `labs break`.
+ */
+const faultFileShape = z.looseObject({
+  faultStateVersion: z.number(),
+  lab: z.string(),
+  id: z.string(),
+  title: z.string(),
+  layer: z.string(),
+  by: z.string(),
+  mystery: z.boolean(),
+  phase: z.enum(["breaking", "broken"]),
+  since: z.string(),
+  does: z.string(),
+  undo: z.string(),
+  observe: z.string(),
+  values: z.record(z.string(), z.string()),
+  revert: z.array(z.looseObject({ does: z.string(), run: z.looseObject({}) })),
+  signature: z.array(z.looseObject({})),
+  crossings: z.record(z.string(), z.array(z.string())),
+  fixedAt: z.optional(z.string()),
+});
+const faultFileSchema: JsonSchema<FaultState & { fixedAt?: string }> = {
+  safeParse: (value) => {
+    const r = faultFileShape.safeParse(value);
+    return r.success ? { success: true, data: r.data as unknown as FaultState & { fixedAt?: string } } : r;
+  },
+};
+const fixOf = (state: LabState, file: string) =>
+  `remove ${file} if the lab is not broken on purpose any more (\`labs up ${state.lab} --recreate\` gives a fresh cluster)`;
+
 const faultFile = (state: LabState) => join(state.dir, "fault.json");
 const lastFile = (state: LabState) => join(state.dir, "last-fault.json");
 
 export function readFaultState(state: LabState): FaultState | undefined {
-  const f = readJson<FaultState>(faultFile(state));
+  const f = readJson(faultFile(state), faultFileSchema, fixOf(state, faultFile(state)));
   return f?.faultStateVersion === FAULT_STATE_VERSION ? f : undefined;
 }
 
@@ -58,7 +91,13 @@ export function retireFaultState(state: LabState, fault: FaultState, fixedAt: st
 }
 
 export function readLastFault(state: LabState): (FaultState & { fixedAt: string }) | undefined {
-  return readJson<FaultState & { fixedAt: string }>(lastFile(state));
+  const last = readJson(lastFile(state), faultFileSchema, fixOf(state, lastFile(state)));
+  if (last && last.fixedAt === undefined)
+    throw new LabError(
+      `${lastFile(state)} does not say when the fault was fixed`,
+      fixOf(state, lastFile(state)),
+    );
+  return last as (FaultState & { fixedAt: string }) | undefined;
 }
 
 export const hasFaultFile = (state: LabState) => existsSync(faultFile(state));

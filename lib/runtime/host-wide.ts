@@ -11,13 +11,14 @@
  *   - a lab that needs it with other arguments than the running labs that share it;
  *   - another cloud-provider-kind container, not labs': two instances fight.
  */
-import { listLabStates, type SideContainerJson } from "./state.ts";
+import type { SideContainer } from "../model/lab-json.ts";
+import { listLabStates } from "./state.ts";
 
 /** A lab whose cluster runs, with the host-wide containers it declares. */
 export interface RunningLab {
   lab: string;
   cluster: string;
-  hostWide: SideContainerJson[];
+  hostWide: SideContainer[];
 }
 
 /** A container that looks like a host-wide one (same image), with labs' label when labs started it. */
@@ -41,7 +42,7 @@ export function runningLabs(stateRoot: string, clusters: readonly string[]): Run
     .map((s) => ({
       lab: s.lab,
       cluster: s.clusterName,
-      hostWide: (s.readLabJson()?.sideContainers ?? []).filter((c) => c.hostWide),
+      hostWide: s.readLabJson().sideContainers.filter((c) => c.hostWide),
     }));
 }
 
@@ -50,7 +51,7 @@ export function usersOf(name: string, running: readonly RunningLab[], except?: s
   return running.filter((r) => r.lab !== except && r.hostWide.some((c) => c.name === name)).map((r) => r.lab);
 }
 
-const sameRun = (a: SideContainerJson, b: SideContainerJson) =>
+const sameRun = (a: SideContainer, b: SideContainer) =>
   a.image === b.image && a.args.join("\u0000") === b.args.join("\u0000");
 
 const list = (xs: readonly string[]) => xs.join(", ");
@@ -61,7 +62,7 @@ const list = (xs: readonly string[]) => xs.join(", ");
  * with a host-wide image.
  */
 export function hostWideConflicts(args: {
-  me: { lab: string; cluster: string; hostWide: readonly SideContainerJson[] };
+  me: { lab: string; cluster: string; hostWide: readonly SideContainer[] };
   clusters: readonly string[];
   running: readonly RunningLab[];
   containers: readonly HostWideContainer[];

@@ -6,7 +6,7 @@
 import { createSocket } from "node:dgram";
 import { createServer, isIPv6 } from "node:net";
 import { EXIT, LabError } from "../model/errors.ts";
-import type { HostPortJson } from "./state.ts";
+import type { HostPort } from "../model/lab-json.ts";
 
 export type BindResult =
   | { state: "free" }
@@ -54,7 +54,7 @@ function bindUdp(address: string, port: number): Promise<void> {
 const WILDCARD = new Set(["0.0.0.0", "::", ""]);
 
 /** Whether two mappings want the same host socket. */
-export function samePort(a: HostPortJson, b: HostPortJson): boolean {
+export function samePort(a: HostPort, b: HostPort): boolean {
   if (a.hostPort !== b.hostPort) return false;
   if ((a.protocol || "TCP").toUpperCase() !== (b.protocol || "TCP").toUpperCase()) return false;
   return (
@@ -63,14 +63,14 @@ export function samePort(a: HostPortJson, b: HostPortJson): boolean {
 }
 
 export interface PortClash {
-  port: HostPortJson;
+  port: HostPort;
   lab: string;
 }
 
 /** Ports of `mine` that a running lab already maps. */
 export function clashesWithLabs(
-  mine: HostPortJson[],
-  others: { lab: string; hostPorts: HostPortJson[] }[],
+  mine: HostPort[],
+  others: { lab: string; hostPorts: HostPort[] }[],
 ): PortClash[] {
   const out: PortClash[] = [];
   for (const port of mine) {
@@ -81,13 +81,13 @@ export function clashesWithLabs(
   return out;
 }
 
-export const formatPort = (p: HostPortJson) => `${p.listenAddress}:${p.hostPort}/${p.protocol || "TCP"}`;
+export const formatPort = (p: HostPort) => `${p.listenAddress}:${p.hostPort}/${p.protocol || "TCP"}`;
 
 /**
  * Binds once, and again after short pauses if the port is taken: another `labs up` probing the
  * same port holds it for a moment only, while a program that owns it still holds it later.
  */
-async function bindSettled(port: HostPortJson, tries = 4, pauseMs = 150): Promise<BindResult> {
+async function bindSettled(port: HostPort, tries = 4, pauseMs = 150): Promise<BindResult> {
   let bound = await tryBind(port.listenAddress, port.hostPort, port.protocol);
   for (let i = 1; i < tries && bound.state === "in-use"; i++) {
     await new Promise((r) => setTimeout(r, pauseMs));
@@ -102,8 +102,8 @@ async function bindSettled(port: HostPortJson, tries = 4, pauseMs = 150): Promis
  */
 export async function checkHostPorts(
   lab: string,
-  mine: HostPortJson[],
-  others: { lab: string; hostPorts: HostPortJson[] }[],
+  mine: HostPort[],
+  others: { lab: string; hostPorts: HostPort[] }[],
 ): Promise<void> {
   const clash = clashesWithLabs(mine, others)[0];
   if (clash) {

@@ -12,10 +12,9 @@ import type {
   RenderedChartReader,
 } from "../components/component.ts";
 import { artifactsForArch } from "../components/host-paths.ts";
-import { artifactsOf, collect, type ResolvedLab, resolveLab } from "../components/resolve.ts";
+import { type AnyLab, artifactsOf, asResolvedLab, collect, type ResolvedLab } from "../components/resolve.ts";
 import { LabError } from "../model/errors.ts";
 import { formatVersion } from "../model/kubernetes-version.ts";
-import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
 import { type SynthOutput, synthLab, writeSynth } from "../synth/synth.ts";
 import {
   type ArtifactEvent,
@@ -83,11 +82,8 @@ export function renderRequest(render: ChartRender, lab: ResolvedLab): ChartRende
 }
 
 /** The artifact step: cache → mirror → network (unless offline), then helm renders into the cache. */
-export async function prepareArtifacts(
-  spec: LabSpec | LabInput,
-  opts: PrepareOptions,
-): Promise<PreparedArtifacts> {
-  const lab = resolveLab(parseLabSpec(spec));
+export async function prepareArtifacts(spec: AnyLab, opts: PrepareOptions): Promise<PreparedArtifacts> {
+  const lab = asResolvedLab(spec);
   const charts = chartsOf(lab);
   // Chart archives are fetched like any artifact; helm renders them from the cache.
   const all = [...artifactsOf(lab), ...charts.map((c) => c.chart)];
@@ -130,9 +126,10 @@ export async function prepareArtifacts(
 }
 
 /** The artifact step, then a pure synth from the cache. */
-export async function prepareLab(spec: LabSpec | LabInput, opts: PrepareOptions): Promise<PreparedLab> {
+export async function prepareLab(spec: AnyLab, opts: PrepareOptions): Promise<PreparedLab> {
   const prepared = await prepareArtifacts(spec, opts);
-  const synth = await synthLab(spec, {
+  // The lab prepareArtifacts resolved: synth does not parse or resolve it again.
+  const synth = await synthLab(prepared.lab, {
     readArtifact: prepared.readArtifact,
     readRenderedChart: prepared.readRenderedChart,
     recorded: prepared.recorded,

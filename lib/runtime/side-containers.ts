@@ -9,6 +9,7 @@
  */
 import { STOP_GRACE_SECONDS, sideContainerStopCommands } from "../components/lb/side-container-commands.ts";
 import { EXIT, LabError } from "../model/errors.ts";
+import type { SideContainer } from "../model/lab-json.ts";
 import {
   CLUSTER_LABEL,
   type ContainerState,
@@ -22,7 +23,6 @@ import {
   sideContainerRunArgs,
 } from "./docker.ts";
 import { lastLines } from "./process.ts";
-import type { SideContainerJson } from "./state.ts";
 import type { Toolchain } from "./toolchain.ts";
 
 export type SideContainerAction = "started" | "kept" | "replaced" | "shared";
@@ -39,25 +39,25 @@ export function dockerInVm(
 }
 
 /** The container as this machine runs it: VM-only arguments added when Docker runs in a VM. */
-export function sideContainerFor(side: SideContainerJson, inVm: boolean): SideContainerJson {
+export function sideContainerFor(side: SideContainer, inVm: boolean): SideContainer {
   return inVm && side.argsIfDockerInVm?.length
     ? { ...side, args: [...side.args, ...side.argsIfDockerInVm] }
     : side;
 }
 
-const runsAs = (current: ContainerState | undefined, side: SideContainerJson) =>
+const runsAs = (current: ContainerState | undefined, side: SideContainer) =>
   Boolean(current?.running) &&
   current!.image === side.image &&
   current!.args.join("\u0000") === side.args.join("\u0000");
 
 /** True when the container is labs' for this side container: the lab's own, or labs' host-wide one. */
-function isOurs(current: ContainerState, side: SideContainerJson, lab: string): boolean {
+function isOurs(current: ContainerState, side: SideContainer, lab: string): boolean {
   return side.hostWide ? current.labels[HOST_WIDE_LABEL] === side.name : current.labels[LAB_LABEL] === lab;
 }
 
 export async function ensureSideContainers(
   tc: Toolchain,
-  containers: SideContainerJson[],
+  containers: SideContainer[],
   lab: string,
   cluster: string,
 ): Promise<Record<string, SideContainerAction>> {
@@ -117,7 +117,7 @@ export async function stopSideContainers(
   tc: Toolchain,
   lab: string,
   cluster: string,
-  declared: readonly SideContainerJson[],
+  declared: readonly SideContainer[],
   usersOf: (name: string) => string[],
 ): Promise<SideContainersStopped> {
   const out: SideContainersStopped = { removed: [], kept: [] };
@@ -151,7 +151,7 @@ export async function sweepSideContainers(
   tc: Toolchain,
   lab: string,
   cluster: string,
-  declared: readonly SideContainerJson[] = [],
+  declared: readonly SideContainer[] = [],
 ): Promise<string[]> {
   const removed: string[] = [];
   const remove = async (names: string[]) => {

@@ -8,13 +8,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Gate } from "../components/component.ts";
 import { EXIT, LabError } from "../model/errors.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
+import type { StagePlan } from "../model/lab-json.ts";
 import { parseYamlDocuments } from "../model/yaml.ts";
-import { describe, type K8sObject } from "../validate/object-ref.ts";
+import { describe } from "../validate/object-ref.ts";
 import { GateFailed, gateLabel, runGate, sleep } from "./gates.ts";
 import type { Kubectl } from "./kubectl.ts";
 import { lastLines } from "./process.ts";
 import type { Progress } from "./progress.ts";
-import type { StageJson } from "./state.ts";
 
 export interface StageOptions {
   kubectl: Kubectl;
@@ -27,7 +28,7 @@ export interface StageOptions {
   /** Pause between apply attempts. */
   applyRetryMs?: number;
   /** Runs before a stage is applied, after the gates of the stage before it (side containers). */
-  beforeStage?: (stage: StageJson) => Promise<void>;
+  beforeStage?: (stage: StagePlan) => Promise<void>;
 }
 
 /**
@@ -104,7 +105,7 @@ export const NODES_READY_GATE: Gate = {
 };
 
 /** The stages with their gates; nodes-ready follows the CNI stage when no component asked for it. */
-export function withImplicitGates(stages: StageJson[]): StageJson[] {
+export function withImplicitGates(stages: StagePlan[]): StagePlan[] {
   const hasNodesReady = stages.some((s) => s.gates.some((g) => g.kind === "nodes-ready"));
   if (hasNodesReady) return stages;
   return stages.map((s) => (s.name === "cni" ? { ...s, gates: [...s.gates, NODES_READY_GATE] } : s));
@@ -116,7 +117,7 @@ const TRANSIENT =
 
 const APPLY_ATTEMPTS = 6;
 
-export async function applyStage(stage: StageJson, opts: StageOptions): Promise<void> {
+export async function applyStage(stage: StagePlan, opts: StageOptions): Promise<void> {
   const file = join(opts.stageDir, stage.file);
   for (let attempt = 1; ; attempt++) {
     const r = await opts.kubectl.apply(file);
@@ -131,7 +132,7 @@ export async function applyStage(stage: StageJson, opts: StageOptions): Promise<
   }
 }
 
-export function stageTitle(stage: StageJson): string {
+export function stageTitle(stage: StagePlan): string {
   const what = stage.objects
     ? `apply ${stage.objects} object${stage.objects === 1 ? "" : "s"}`
     : "nothing to apply";
@@ -142,7 +143,7 @@ export function stageTitle(stage: StageJson): string {
 }
 
 /** Applies every stage and waits for its gates; a failure names the stage and the gate. */
-export async function runStages(stages: StageJson[], opts: StageOptions): Promise<void> {
+export async function runStages(stages: StagePlan[], opts: StageOptions): Promise<void> {
   for (const stage of withImplicitGates(stages)) {
     await opts.beforeStage?.(stage);
     if (!stage.objects && !stage.gates.length) {

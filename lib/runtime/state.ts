@@ -7,15 +7,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type {
-  ClusterStep,
-  ClusterVariable,
-  Gate,
-  HostPathVariable,
-  Inspection,
-  SideContainer,
-} from "../components/component.ts";
+import * as z from "zod/mini";
 import { CLUSTER_PREFIX } from "../model/defaults.ts";
+import { EXIT, LabError } from "../model/errors.ts";
+import { type LabJson, labJsonSchema } from "../model/lab-json.ts";
+import type { ProbesPlan } from "../probes/check.ts";
 
 export function stateRoot(
   env: NodeJS.ProcessEnv = process.env,
@@ -74,7 +70,7 @@ export class LabState {
     return this;
   }
   readMarker(): ClusterMarker | undefined {
-    return readJson<ClusterMarker>(this.marker);
+    return readJson(this.marker, clusterMarkerSchema, this.resynth);
   }
   writeMarker(marker: ClusterMarker): void {
     writeJsonAtomic(this.marker, marker);
@@ -82,9 +78,27 @@ export class LabState {
   removeMarker(): void {
     rmSync(this.marker, { force: true });
   }
-  /** lab.json of the synth the cluster was built from. */
-  readLabJson(): LabJson | undefined {
-    return readJson<LabJson>(join(this.synthDir, "lab.json"));
+  /**
+   * lab.json of the synth the cluster was built from. `labs up` writes it before the marker, so
+   * a lab with a marker or a cluster has one: a missing or unreadable one is an error that says
+   * so, never an empty lab (no ports, no side containers, no pod subnet) that misleads.
+   */
+  readLabJson(): LabJson {
+    const path = join(this.synthDir, "lab.json");
+    const labJson = readJson(path, labJsonSchema, this.resynth);
+    if (!labJson) throw new LabError(`lab ${this.lab} has no ${path}`, this.resynth, EXIT.environment);
+    return labJson;
+  }
+  /**
+   * probes.plan.json of that synth, undefined before the first synth. Its version is the
+   * caller's to compare with PROBES_PLAN_VERSION (verify refuses another, `labs faults` sketches).
+   */
+  readProbesPlan(): ProbesPlan | undefined {
+    return readJson(join(this.synthDir, "probes.plan.json"), probesPlanSchema, this.resynth);
+  }
+  /** The fix for a state file this labs cannot read (another version wrote it, or it was edited). */
+  get resynth(): string {
+    return `\`labs up ${this.lab}\` writes it again (\`labs down ${this.lab}\` first if the cluster is not labs' own any more)`;
   }
 }
 
@@ -92,59 +106,21 @@ export class LabState {
  * The marker: written before `kind create` (phase `creating`) and completed after it, so a
  * cluster interrupted half-way is recognised as labs' own and recreated, not converged.
  */
-export interface ClusterMarker {
-  markerVersion: 1;
-  createdBy: "labs";
-  labsVersion: string;
-  lab: string;
-  cluster: string;
-  phase: "creating" | "created";
-  createdAt: string;
-  kubeconfig: string;
+const clusterMarkerSchema = z.object({
+  markerVersion: z.literal(1),
+  createdBy: z.literal("labs"),
+  labsVersion: z.string(),
+  lab: z.string(),
+  cluster: z.string(),
+  phase: z.enum(["creating", "created"]),
+  createdAt: z.string(),
+  kubeconfig: z.string(),
   /** The control-plane container, to tell labs' cluster from a later one of the same name. */
-  controlPlaneId?: string;
+  controlPlaneId: z.optional(z.string()),
   /** The lab's post-create steps ran (they run once, after `kind create cluster`). */
-  postCreateDone?: boolean;
-}
-
-/** What the runtime reads from a synthesized lab.json (written by lib/synth/synth.ts). */
-export interface LabJson {
-  labVersion: number;
-  name: string;
-  description?: string;
-  clusterName: string;
-  kubernetes: string;
-  nodes: { controlPlanes: number; workers: number };
-  network: { ipFamily: string; podSubnet: string; serviceSubnet: string };
-  components: { kind: string; name: string; title: string; version?: string; options: unknown }[];
-  capabilities: Record<string, { value: unknown; reason: string; by: string }>;
-  warnings?: { path: string; message: string; fix?: string }[];
-  stages: StageJson[];
-  inspections: InspectionJson[];
-  sideContainers: SideContainerJson[];
-  hostPorts: HostPortJson[];
-  /** `${NAME}` variables in kind.yaml's host paths (absent in labs synthesized before they existed). */
-  hostPathVariables?: HostPathVariable[];
-  /** kubectl steps run once right after `kind create cluster`, before the first stage. */
-  postCreate?: ClusterStep[];
-  /** `${NAME}` values in stage files, filled in by `labs up` once the cluster exists. */
-  clusterVariables?: ClusterVariable[];
-}
-
-export interface StageJson {
-  name: string;
-  file: string;
-  serverSide: boolean;
-  objects: number;
-  gates: Gate[];
-}
-export type InspectionJson = Inspection;
-export type SideContainerJson = SideContainer;
-export interface HostPortJson {
-  listenAddress: string;
-  hostPort: number;
-  protocol: string;
-}
+  postCreateDone: z.optional(z.boolean()),
+});
+export type ClusterMarker = z.infer<typeof clusterMarkerSchema>;
 
 /** Every lab that has a state folder. */
 export function listLabStates(root: string): LabState[] {
@@ -155,12 +131,70 @@ export function listLabStates(root: string): LabState[] {
     .sort((a, b) => a.lab.localeCompare(b.lab));
 }
 
-export function readJson<T>(path: string): T | undefined {
+/**
+ * probes.plan.json as the runtime reads it. Its top level is checked here; the probes, checks and
+ * clients inside are lib/probes' types, written by the same synth as lab.json.
+ */
+const probesPlanShape = z.looseObject({
+  version: z.number(),
+  lab: z.string(),
+  clusterName: z.string(),
+  probes: z.array(z.looseObject({ id: z.string() })),
+  checks: z.array(z.looseObject({ id: z.string() })),
+  skipped: z.array(z.looseObject({ probe: z.string(), reason: z.string() })),
+  clients: z.array(z.looseObject({ name: z.string(), namespace: z.string(), node: z.string() })),
+});
+const probesPlanSchema: JsonSchema<ProbesPlan> = {
+  safeParse: (value) => {
+    const r = probesPlanShape.safeParse(value);
+    return r.success ? { success: true, data: r.data as unknown as ProbesPlan } : r;
+  },
+};
+
+/** What readJson checks a file against: a zod schema (its `safeParse`). */
+export interface JsonSchema<T> {
+  safeParse(
+    value: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: readonly JsonIssue[] } };
+}
+interface JsonIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/**
+ * A JSON file labs wrote, checked against its schema: undefined when there is no such file, the
+ * parsed value when it matches, and a LabError naming the file, what is wrong and `fix` when it
+ * cannot be read, is not JSON or does not match (written by another labs version, or edited).
+ */
+export function readJson<T>(path: string, schema: JsonSchema<T>, fix: string): T | undefined {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch {
-    return undefined;
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new LabError(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      fix,
+      EXIT.environment,
+    );
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new LabError(`${path} is not JSON: ${(e as Error).message}`, fix, EXIT.environment);
+  }
+  const checked = schema.safeParse(value);
+  if (checked.success) return checked.data;
+  const issues = checked.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join(".") || "(the whole file)"}: ${i.message}`);
+  throw new LabError(
+    `${path} is not what this version of labs reads: ${issues.join("; ")}`,
+    fix,
+    EXIT.environment,
+  );
 }
 
 /** Writes through a temp file and a rename, so an interrupted write never leaves half a file. */

@@ -4,12 +4,13 @@
  * names `labs-*` clusters labs did not create, and state left by a cluster that is gone.
  */
 import { CLUSTER_PREFIX } from "../model/defaults.ts";
+import type { HostPort, LabJson } from "../model/lab-json.ts";
 import { HOST_WIDE_LABEL, listContainers, requireDocker } from "./docker.ts";
 import { currentFault } from "./fault-state.ts";
 import { runningLabs, usersOf } from "./host-wide.ts";
 import { kindClusters } from "./kind.ts";
 import { isNodeReady, Kubectl, type KubeList, type NodeJson } from "./kubectl.ts";
-import { type HostPortJson, type LabJson, LabState, listLabStates, stateRoot } from "./state.ts";
+import { LabState, listLabStates, stateRoot } from "./state.ts";
 import { Toolchain } from "./toolchain.ts";
 
 export interface LabStatus {
@@ -20,7 +21,7 @@ export interface LabStatus {
   cni?: string;
   proxyMode?: string;
   northSouth: string[];
-  hostPorts: HostPortJson[];
+  hostPorts: HostPort[];
   createdAt: string;
   ageSeconds: number;
   kubeconfig: string;
@@ -103,15 +104,13 @@ async function nodesOf(k: Kubectl): Promise<LabStatus["nodes"]> {
   return r?.items.map((n) => ({ name: n.metadata.name, ready: isNodeReady(n) }));
 }
 
-function describe(
-  labJson: LabJson | undefined,
-): Pick<LabStatus, "cni" | "proxyMode" | "northSouth" | "hostPorts"> {
-  const of = (kind: string) => labJson?.components.filter((c) => c.kind === kind) ?? [];
+function describe(labJson: LabJson): Pick<LabStatus, "cni" | "proxyMode" | "northSouth" | "hostPorts"> {
+  const of = (kind: string) => labJson.components.filter((c) => c.kind === kind);
   return {
     cni: of("cni")[0]?.title,
     proxyMode: of("proxy")[0]?.name,
     northSouth: [...of("loadBalancer"), ...of("ingress"), ...of("gateway")].map((c) => c.title),
-    hostPorts: labJson?.hostPorts ?? [],
+    hostPorts: labJson.hostPorts,
   };
 }
 

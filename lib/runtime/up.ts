@@ -7,13 +7,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import * as z from "zod/mini";
+import { assertPoolInNetwork } from "../components/address-pool.ts";
 import type { NodeArch } from "../components/component.ts";
 import { nodeArchOf } from "../components/host-paths.ts";
-import { metallbPoolOf } from "../components/lb/metallb.ts";
-import { assertPoolInNetwork } from "../components/lb/metallb-pool.ts";
-import { resolveLab } from "../components/resolve.ts";
+import { addressPoolsOf, type ResolvedLab, resolveLab } from "../components/resolve.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
+import type { LabJson, SideContainer } from "../model/lab-json.ts";
+import type { LabSpec } from "../model/lab-spec.ts";
 import type { ArtifactEvent } from "../upstream/fetch-artifacts.ts";
 import { upstreamSettingsFromEnv } from "../upstream/settings.ts";
 import { resolveClusterVariables, writeAppliedStages } from "./cluster-variables.ts";
@@ -43,11 +44,9 @@ import { dockerInVm, ensureSideContainers, sideContainerFor } from "./side-conta
 import { describeFailure, runStages } from "./stages.ts";
 import {
   type ClusterMarker,
-  type LabJson,
   LabState,
   listLabStates,
   readJson,
-  type SideContainerJson,
   stateRoot,
   writeJsonAtomic,
 } from "./state.ts";
@@ -56,7 +55,8 @@ import { Toolchain } from "./toolchain.ts";
 import { type VerifyOutcome, verifyLab } from "./verify.ts";
 
 export interface UpOptions {
-  spec: LabSpec | LabInput;
+  /** The lab as the catalogue parsed it: `up` resolves it once and parses it no more. */
+  spec: LabSpec;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   progress?: ProgressSink;
@@ -126,6 +126,8 @@ interface Run {
   opts: UpOptions;
   env: NodeJS.ProcessEnv;
   spec: LabSpec;
+  /** The lab resolved once, for the steps before synth (doctor, artifacts, synth, lb pool). */
+  lab: ResolvedLab;
   state: LabState;
   tc: Toolchain;
   kubectl: Kubectl;
@@ -168,7 +170,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
 
 function startRun(opts: UpOptions): Run {
   const env = opts.env ?? process.env;
-  const spec = parseLabSpec(opts.spec);
+  const lab = resolveLab(opts.spec);
+  const spec = lab.spec;
   const state = new LabState(stateRoot(env), spec.name).ensure();
   const tc = new Toolchain({ env, signal: opts.signal, onCommand: commandLogger(state.logsDir) });
   const failed = new FailedTask(opts.progress);
@@ -176,6 +179,7 @@ function startRun(opts: UpOptions): Run {
     opts,
     env,
     spec,
+    lab,
     state,
     tc,
     kubectl: new Kubectl(tc, state.kubeconfig),
@@ -267,7 +271,7 @@ async function checkHost(run: Run): Promise<void> {
       // (checkHostPorts names the lab holding one); a converged cluster holds its own already.
       const facts = await gatherFacts(
         run.tc,
-        { ...labNeeds(spec), hostPorts: [] },
+        { ...labNeeds(run.lab), hostPorts: [] },
         {
           stateRoot: run.state.root,
           readHost: run.opts.readHost,
@@ -299,7 +303,7 @@ async function synthesize(run: Run, arch: NodeArch): Promise<string> {
   // Flags win over LABS_OFFLINE / LABS_MIRROR; the cache is LABS_CACHE_DIR's, as for `labs prefetch`.
   const upstream = upstreamSettingsFromEnv(run.env);
   await progress.task("synth", "artifacts and synth", async () => {
-    const prepared = await prepareLab(run.spec, {
+    const prepared = await prepareLab(run.lab, {
       cacheDir: upstream.cacheDir,
       offline: run.opts.offline || upstream.offline,
       mirror: run.opts.mirror ?? upstream.mirror,
@@ -310,7 +314,7 @@ async function synthesize(run: Run, arch: NodeArch): Promise<string> {
     });
     writePrepared(prepared, state.synthDir);
   });
-  const labJson = state.readLabJson()!;
+  const labJson = state.readLabJson();
   run.labJson = labJson;
   const kindYaml = readFileSync(join(state.synthDir, "kind.yaml"), "utf8");
   const concrete = concreteKindConfig(kindYaml, labJson.hostPathVariables ?? [], {
@@ -392,16 +396,16 @@ async function fillClusterVariables(run: Run): Promise<void> {
   );
 }
 
-/** MetalLB's pool must lie inside the real `kind` network, which exists once the cluster does. */
+/** Address pools (MetalLB's) must lie inside the real `kind` network, which exists once the cluster does. */
 async function checkLoadBalancerPool(run: Run): Promise<void> {
-  const pool = metallbPoolOf(resolveLab(run.spec));
-  if (!pool) return;
-  await run.progress.task(
-    "lb-pool",
-    "load balancer pool inside the kind network",
-    async () => assertPoolInNetwork(pool, (await kindNetworkSubnets(run.tc)) ?? []),
-    (subnet) => `${pool} in ${subnet}`,
-  );
+  for (const [i, pool] of addressPoolsOf(run.lab).entries()) {
+    await run.progress.task(
+      i === 0 ? "lb-pool" : `lb-pool-${i + 1}`,
+      "load balancer pool inside the kind network",
+      async () => assertPoolInNetwork(pool, (await kindNetworkSubnets(run.tc)) ?? []),
+      (subnet) => `${pool.range} in ${subnet}`,
+    );
+  }
 }
 
 /** Pulls every image of the lock that the host does not have yet; returns them all. */
@@ -427,7 +431,7 @@ async function applyStages(run: Run, inVm: boolean): Promise<void> {
   const labJson = run.labJson!;
   const sides = labJson.sideContainers.map((c) => sideContainerFor(c, inVm));
   const stageNames = new Set(labJson.stages.map((st) => st.name));
-  const start = async (group: SideContainerJson[], id: string) => {
+  const start = async (group: SideContainer[], id: string) => {
     if (!group.length) return;
     await run.progress.task(
       id,
@@ -585,12 +589,17 @@ async function writeOwnKubeconfig(tc: Toolchain, state: LabState) {
 function runningLabPorts(me: LabState, clusters: string[]) {
   return listLabStates(me.root)
     .filter((s) => s.lab !== me.lab && clusters.includes(s.clusterName) && s.readMarker())
-    .map((s) => ({ lab: s.lab, hostPorts: s.readLabJson()?.hostPorts ?? [] }));
+    .map((s) => ({ lab: s.lab, hostPorts: s.readLabJson().hostPorts }));
 }
 
+/** The part of lab.lock.json preloading reads (lib/synth/lock.ts writes it with the lab). */
+const lockImagesSchema = z.object({ images: z.array(z.object({ image: z.string() })) });
+
 function lockImages(state: LabState): string[] {
-  const lock = readJson<{ images?: { image: string }[] }>(join(state.synthDir, "lab.lock.json"));
-  return [...new Set((lock?.images ?? []).map((i) => i.image))];
+  const path = join(state.synthDir, "lab.lock.json");
+  const lock = readJson(path, lockImagesSchema, state.resynth);
+  if (!lock) throw new LabError(`lab ${state.lab} has no ${path}`, state.resynth, EXIT.environment);
+  return [...new Set(lock.images.map((i) => i.image))];
 }
 
 function noteArtifact(progress: Progress, e: ArtifactEvent) {

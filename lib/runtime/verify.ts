@@ -31,7 +31,7 @@ import { currentFault } from "./fault-state.ts";
 import { kindClusters } from "./kind.ts";
 import { isPodReady, Kubectl, type KubeList, type NodeJson, type PodJson } from "./kubectl.ts";
 import { Interrupted, lastLines } from "./process.ts";
-import { fileStamp, LabState, readJson, stateRoot } from "./state.ts";
+import { fileStamp, LabState, stateRoot } from "./state.ts";
 import { Toolchain } from "./toolchain.ts";
 
 export interface VerifyOptions {
@@ -68,7 +68,7 @@ export async function verifyLab(opts: VerifyOptions): Promise<VerifyOutcome> {
   await assertRunning(tc, state);
   const plan = readPlan(state);
   const kubectl = new Kubectl(tc, state.kubeconfig);
-  const facts = await gatherClusterFacts(kubectl, state.readLabJson()?.network.podSubnet ?? "");
+  const facts = await gatherClusterFacts(kubectl, state.readLabJson().network.podSubnet);
   const run = resolvePlan(plan, facts);
   const [results, inspections] = await Promise.all([
     runBatches(run, kubectl, opts.parallel ?? 8, opts.signal),
@@ -124,11 +124,10 @@ async function assertRunning(tc: Toolchain, state: LabState): Promise<void> {
 }
 
 function readPlan(state: LabState): ProbesPlan {
-  const path = join(state.synthDir, "probes.plan.json");
-  const plan = readJson<ProbesPlan>(path);
+  const plan = state.readProbesPlan();
   if (!plan) {
     throw new LabError(
-      `lab ${state.lab} has no probe plan at ${path}`,
+      `lab ${state.lab} has no probe plan at ${join(state.synthDir, "probes.plan.json")}`,
       `run \`labs up ${state.lab}\` with this version of labs (it writes the plan)`,
       EXIT.usage,
     );

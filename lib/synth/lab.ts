@@ -9,15 +9,19 @@ import {
   STAGES,
   type StageName,
 } from "../components/component.ts";
-import { type ResolvedLab, resolveLab } from "../components/resolve.ts";
+import { type AnyLab, asResolvedLab, type ResolvedLab } from "../components/resolve.ts";
 import { LabError } from "../model/errors.ts";
-import { type LabInput, type LabSpec, parseLabSpec } from "../model/lab-spec.ts";
+import { DEFAULT_KUBE_PROXY_MODE } from "../model/kube-proxy-mode.ts";
+import type { LabSpec } from "../model/lab-spec.ts";
 import { buildProbesStage, type ProbesStage } from "../probes/stage.ts";
 import { StageChart } from "./stage-order.ts";
 
 export interface LabProps {
-  /** The lab: a LabSpec or the input a lab file writes (defaults are filled in). */
-  readonly spec: LabSpec | LabInput;
+  /**
+   * The lab: the input a lab file writes (defaults are filled in), a LabSpec, or a ResolvedLab
+   * (`labs up` resolves once and passes it on; it is not parsed or resolved again).
+   */
+  readonly spec: AnyLab;
   /**
    * Reads pinned upstream files from the artifact cache. Needed only by components that include
    * upstream manifests (Flannel, Calico, …). @default a reader that fails with "run labs prefetch"
@@ -50,7 +54,7 @@ const noCharts: RenderedChartReader = (render) => {
 function mergeKindPatches(patches: KindPatch[]): Required<KindPatch> {
   const out: Required<KindPatch> = {
     disableDefaultCNI: false,
-    kubeProxyMode: "iptables",
+    kubeProxyMode: DEFAULT_KUBE_PROXY_MODE,
     extraMounts: [],
     extraPortMappings: [],
     ingressNodeLabels: {},
@@ -109,9 +113,9 @@ export class Lab extends Construct {
 
   constructor(scope: Construct, id: string, props: LabProps) {
     super(scope, id);
-    const spec = parseLabSpec(props.spec);
-    this.resolved = resolveLab(spec);
+    this.resolved = asResolvedLab(props.spec);
     const lab = this.resolved;
+    const spec = lab.spec;
 
     const patch = mergeKindPatches(lab.components.map((s) => s.component.kindConfig?.(s.options, lab) ?? {}));
     this.hostPathVariables = patch.hostPathVariables;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { ArtifactRef } from "../components/component.ts";
+import type { ArtifactRef } from "../model/artifact-ref.ts";
 import { KIND_VERSION } from "../model/defaults.ts";
 import { formatVersion, type KubeVersion } from "../model/kubernetes-version.ts";
 

@@ -1,5 +1,5 @@
 import { Chart } from "cdk8s";
-import type { K8sObject } from "../validate/object-ref.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
 
 /**
  * The order objects are written in a stage file. `kubectl apply` sends a file's objects in the

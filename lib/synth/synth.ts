@@ -1,9 +1,9 @@
 import { accessSync, constants, existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ApiObject, App } from "cdk8s";
-import type { ArtifactReader, Gate, RenderedChartReader, StageName } from "../components/component.ts";
-import { STAGES } from "../components/component.ts";
+import type { ArtifactReader, RenderedChartReader } from "../components/component.ts";
 import {
+  type AnyLab,
   artifactsOf,
   clusterVariablesOf,
   gatesOf,
@@ -16,12 +16,22 @@ import {
 import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
 import { makeDir } from "../files/make-dir.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import type { LabInput, LabSpec } from "../model/lab-spec.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
+import {
+  type HostPathVariable,
+  type HostPort,
+  LAB_JSON_VERSION,
+  type LabJson,
+  labJsonSchema,
+  STAGES,
+  type StageName,
+  type StagePlan,
+} from "../model/lab-json.ts";
 import { stringifyYamlDocuments } from "../model/yaml.ts";
 import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../probes/probe-clients.ts";
 import { formatIssue, type ObjectIssue } from "../validate/issue.ts";
 import { lintObjects } from "../validate/lint.ts";
-import { identity, type K8sObject, type LocatedObject } from "../validate/object-ref.ts";
+import { identity, type LocatedObject } from "../validate/object-ref.ts";
 import { validateSchemas } from "../validate/schema.ts";
 import { imagesOf } from "./images.ts";
 import { Lab } from "./lab.ts";
@@ -41,16 +51,6 @@ export interface SynthOptions {
   recorded?: Record<string, string>;
   /** Changes the constructed lab before it is rendered: add or patch objects, as a cdk8s user would. */
   extend?: (lab: Lab) => void;
-}
-
-/** One stage as the runtime applies it. */
-export interface StagePlan {
-  name: StageName;
-  file: string;
-  /** Always true: every stage is applied server-side. */
-  serverSide: boolean;
-  objects: number;
-  gates: Gate[];
 }
 
 export interface SynthOutput {
@@ -83,7 +83,7 @@ function validateConstructs(app: App): void {
 }
 
 /** Pure, in-memory synth of one lab: construct, render, validate, lint, lock. */
-export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions = {}): Promise<SynthOutput> {
+export async function synthLab(spec: AnyLab, options: SynthOptions = {}): Promise<SynthOutput> {
   const app = new App({ outdir: "unused" });
   const construct = new Lab(app, "lab", {
     spec,
@@ -135,10 +135,14 @@ export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions =
     ...lab.components.flatMap((s) => s.component.images?.(s.options, lab) ?? []),
   ];
   const images = imagesOf(objects, extraImages);
-  files.set(
-    "lab.json",
-    `${JSON.stringify(describeLab(lab, stagePlans, sideContainers, construct.cluster.hostPorts, construct.hostPathVariables), null, 2)}\n`,
+  const labJson = describeLab(
+    lab,
+    stagePlans,
+    sideContainers,
+    construct.cluster.hostPorts,
+    construct.hostPathVariables,
   );
+  files.set("lab.json", `${JSON.stringify(labJson, null, 2)}\n`);
   files.set("probes.plan.json", `${JSON.stringify(construct.probes.plan, null, 2)}\n`);
   const lock = buildLock({
     lab: lab.spec.name,
@@ -162,16 +166,20 @@ export async function synthLab(spec: LabSpec | LabInput, options: SynthOptions =
   };
 }
 
-/** What the runtime and reports need to know about a synthesized lab, besides the manifests. */
+/**
+ * What the runtime and reports need to know about a synthesized lab, besides the manifests.
+ * Checked against lab.json's schema here, so a drift between what synth writes and what the
+ * runtime reads fails at synth, in the tests, not in a user's `labs up`.
+ */
 function describeLab(
   lab: ResolvedLab,
   stages: StagePlan[],
-  sideContainers: ReturnType<typeof sideContainersOf>,
-  hostPorts: { listenAddress: string; hostPort: number; protocol: string }[],
-  hostPathVariables: Lab["hostPathVariables"],
-) {
-  return {
-    labVersion: 1,
+  sideContainers: LabJson["sideContainers"],
+  hostPorts: HostPort[],
+  hostPathVariables: readonly HostPathVariable[],
+): LabJson {
+  const described: LabJson = {
+    labVersion: LAB_JSON_VERSION,
     name: lab.spec.name,
     description: lab.spec.description,
     clusterName: lab.clusterName,
@@ -201,8 +209,17 @@ function describeLab(
     hostPorts,
     // `${NAME}` in kind.yaml's hostPaths: the runtime picks the entry of the Docker engine's
     // architecture and resolves `${LABS_CACHE_DIR}` in its path (see HostPathVariable).
-    hostPathVariables,
+    hostPathVariables: [...hostPathVariables],
   };
+  const checked = labJsonSchema.safeParse(described);
+  if (!checked.success) {
+    throw new LabError(
+      `${lab.spec.name}: lab.json does not match its schema: ${checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      "this is a bug in labs: report it with the lab file",
+      EXIT.failed,
+    );
+  }
+  return described;
 }
 
 /** Writes a synth output to `dir` (created if needed). Refuses clearly when it cannot write. */

@@ -5,7 +5,7 @@
  * the same bytes synchronously through `readerFromCache`, so it never downloads.
  */
 import { join } from "node:path";
-import type { ArtifactReader, ArtifactRef } from "../components/component.ts";
+import type { ArtifactReader, ArtifactRef } from "../model/artifact-ref.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { atomicWrite, blobPath, readBlob, readIfExists, writeBlob } from "./cache.ts";
 import { isSha256Hex, sha256Hex } from "./digest.ts";

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
-import type { ArtifactRef } from "../components/component.ts";
+import type { ArtifactRef } from "../model/artifact-ref.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { sha256Hex } from "./digest.ts";
 import { isRecordedOnFirstDownload } from "./pins.ts";

@@ -3,7 +3,7 @@
  * from here (`pin(id)`), so a version bump is one edit in one table, and the lock records
  * exactly these rows.
  */
-import type { ArtifactRef } from "../components/component.ts";
+import type { ArtifactRef } from "../model/artifact-ref.ts";
 import { LabError } from "../model/errors.ts";
 
 /**

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { stringify } from "yaml";
-import type { ArtifactRef } from "../components/component.ts";
+import type { ArtifactRef } from "../model/artifact-ref.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { atomicWrite, readBlob, readIfExists, writeBlob } from "./cache.ts";
 import { isSha256Hex, sha256Hex } from "./digest.ts";

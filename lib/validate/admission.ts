@@ -1,4 +1,4 @@
-import type { K8sObject } from "./object-ref.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
 
 /**
  * Admission policies labs knows the meaning of, so lint can tell when one would refuse what a

@@ -1,16 +1,6 @@
-/** A manifest object as plain JSON, and how to name it in messages. */
-export interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary JSON
-  [key: string]: any;
-}
+import type { K8sObject } from "../model/k8s-object.ts";
+
+/** How to name a manifest object in messages, and where it came from. */
 
 /** Where an object came from: written by labs, or included from a pinned upstream file. */
 export type Origin = "labs" | "upstream";

@@ -1,4 +1,4 @@
-import type { K8sObject } from "./object-ref.ts";
+import type { K8sObject } from "../model/k8s-object.ts";
 
 /** The pod template of a workload (or the pod itself), so rules can read labels and containers. */
 export function podTemplateOf(

@@ -11,8 +11,8 @@ import {
   VERSION_LABEL,
   WEB,
 } from "../../lib/components/apps/names.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import { type SynthOutput, synthLab } from "../../lib/synth/synth.ts";
-import type { K8sObject } from "../../lib/validate/object-ref.ts";
 import { containersOf, podTemplateOf } from "../../lib/validate/pod-templates.ts";
 
 /** The sample apps need no upstream file: they synthesize anywhere. */

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { runLabsAsync } from "../support/run-labs.ts";
 
 const DEFINE_LAB = new URL("../../lib/model/define-lab.ts", import.meta.url).href;
-const LAB_SPEC = new URL("../../lib/model/lab-spec.ts", import.meta.url).href;
+const LAB_SPEC = new URL("../../lib/model/define-lab.ts", import.meta.url).href;
 const RUN_FIXTURE = new URL("../fixtures/runs/loopback-nftables/", import.meta.url).pathname;
 
 /** A lab file named demo with extra fields; `raw` replaces the whole file. */
@@ -213,7 +213,8 @@ const cases: Case[] = [
     args: ["show", "demo"],
     files: { "labs/demo.ts": lab('kubeProxyMode: "iptable"') },
     code: 2,
-    problem: /kubeProxyMode: unknown kube-proxy mode "iptable"/,
+    problem:
+      /kubeProxyMode: must be a kube-proxy mode kind runs: .*, got the string "iptable" \(did you mean "iptables"\?\)/,
     fix: /did you mean "iptables"/,
   },
   {

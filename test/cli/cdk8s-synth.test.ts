@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { runLabs } from "../support/run-labs.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
-const modelUrl = new URL("../../lib/model/lab-spec.ts", import.meta.url).href;
+const modelUrl = new URL("../../lib/model/define-lab.ts", import.meta.url).href;
 
 /** Every file below `dir`, relative path → bytes. */
 function tree(dir: string): Record<string, string> {

@@ -7,7 +7,7 @@ import { runLabs } from "../support/run-labs.ts";
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
-const modelUrl = new URL("../../lib/model/lab-spec.ts", import.meta.url).href;
+const modelUrl = new URL("../../lib/model/define-lab.ts", import.meta.url).href;
 
 /** A catalogue of its own, written into a temp dir, for the error cases. */
 function catalogue(files: Record<string, string>): string {

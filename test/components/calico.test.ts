@@ -3,10 +3,11 @@ import { type ApiObject, JsonPatch } from "cdk8s";
 import { beforeAll, describe, expect, it } from "vitest";
 import { calico } from "../../lib/components/cni/calico.ts";
 import type { ArtifactReader } from "../../lib/components/component.ts";
-import { checkLab } from "../../lib/components/resolve.ts";
+import { checkLab, serviceProxyText } from "../../lib/components/resolve.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import { parseLabSpec } from "../../lib/model/lab-spec.ts";
 import { type SynthOutput, synthLab } from "../../lib/synth/synth.ts";
-import { identity, type K8sObject } from "../../lib/validate/object-ref.ts";
+import { identity } from "../../lib/validate/object-ref.ts";
 import {
   cacheFromShared,
   noteSkip,
@@ -241,7 +242,8 @@ describe("Calico's rules", () => {
   it("claims kube-proxy replacement only with eBPF, and NetworkPolicy always", () => {
     const bpf = checkLab(spec("BPF")).lab!;
     expect(bpf.claims.kubeProxyReplacement).toMatchObject({ value: true, by: "calico" });
-    expect(bpf.capabilities.serviceProxy).toBe("calico ebpf");
+    expect(bpf.capabilities.serviceProxy).toBe("ebpf");
+    expect(serviceProxyText(bpf.claims.serviceProxy)).toBe("calico ebpf");
     const ipt = checkLab(spec("Iptables")).lab!;
     expect(ipt.capabilities).toMatchObject({
       kubeProxyReplacement: false,

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { prepareArtifacts } from "../../lib/cli/artifacts.ts";
 import type { Io } from "../../lib/cli/output.ts";
 import { CILIUM_CHART, CILIUM_VERSION, cilium, ciliumRender } from "../../lib/components/cni/cilium.ts";
-import { checkLab, type ResolvedLab, resolveLab } from "../../lib/components/resolve.ts";
+import { checkLab, type ResolvedLab, resolveLab, serviceProxyText } from "../../lib/components/resolve.ts";
 import { parseManifest } from "../../lib/components/upstream-manifest.ts";
 import { LabError } from "../../lib/model/errors.ts";
 import { parseLabSpec } from "../../lib/model/lab-spec.ts";
@@ -111,9 +111,16 @@ describe("Cilium's descriptor", () => {
     expect(kpr.capabilities).toMatchObject({
       networkPolicy: true,
       podEncapsulation: "vxlan",
-      serviceProxy: "cilium ebpf",
+      serviceProxy: "ebpf",
     });
-    expect(checkLab(spec(false)).lab!.capabilities.serviceProxy).toBe("kube-proxy iptables");
+    expect(serviceProxyText(kpr.claims.serviceProxy)).toBe("cilium ebpf");
+    // Next to kube-proxy, Cilium still translates pods' ClusterIP traffic in bpf_lxc (cilium#16197):
+    // kube-proxy keeps the value (it programs every Service), Cilium says who does what.
+    const beside = checkLab(spec(false)).lab!.claims.serviceProxy;
+    expect(beside).toMatchObject({ value: "kube-proxy iptables", by: "cilium" });
+    expect(beside.reason).toMatch(/Cilium's eBPF program on each pod's interface translates the ClusterIPs/);
+    expect(beside.reason).toMatch(/kube-proxy's iptables chains serve node ports/);
+    expect(beside.reason).toMatch(/cilium\/cilium#16197/);
   });
 
   it("gates on the agent, Envoy and operator, and shows the tunnel device", () => {

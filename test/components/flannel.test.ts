@@ -12,12 +12,13 @@ import {
   substituteHostPaths,
 } from "../../lib/components/host-paths.ts";
 import { checkLab } from "../../lib/components/resolve.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import { parseLabSpec } from "../../lib/model/lab-spec.ts";
 import { synthLab } from "../../lib/synth/synth.ts";
 import { sha256Hex } from "../../lib/upstream/digest.ts";
 import { ensureArtifacts } from "../../lib/upstream/fetch-artifacts.ts";
 import { extractedDir } from "../../lib/upstream/tarball.ts";
-import { identity, type K8sObject } from "../../lib/validate/object-ref.ts";
+import { identity } from "../../lib/validate/object-ref.ts";
 import { fakeTarGz } from "./support/fake-tarball.ts";
 import { cacheFromShared, noteSkip, sharedUpstreamPresent, upstreamObjects } from "./support/upstream.ts";
 

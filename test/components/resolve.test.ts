@@ -27,9 +27,9 @@ describe("resolving a lab against the component registry", () => {
     expect(errorsOf({ cni: "kindnt" })).toEqual(['cni.name: unknown CNI "kindnt": did you mean "kindnet"?']);
   });
 
-  it("names the known proxy modes for an unknown mode", () => {
-    expect(errorsOf({ kubeProxyMode: "userspace" })[0]).toMatch(
-      /^kubeProxyMode: unknown kube-proxy mode "userspace": known: iptables, ipvs, nftables, none/,
+  it("names the known proxy modes for an unknown mode, when the lab is parsed", () => {
+    expect(() => lab({ kubeProxyMode: "userspace" })).toThrow(
+      /^demo: kubeProxyMode: must be a kube-proxy mode kind runs: iptables, ipvs, nftables, none, got the string "userspace"/,
     );
   });
 
@@ -85,8 +85,8 @@ describe("resolving a lab against the component registry", () => {
   });
 
   it("throws one line per error from resolveLab", () => {
-    expect(() => resolveLab(lab({ cni: "nope", kubeProxyMode: "nope" }))).toThrow(
-      /demo: kubeProxyMode: unknown kube-proxy mode "nope".*\ndemo: cni.name: unknown CNI "nope"/s,
+    expect(() => resolveLab(lab({ cni: "nope", northSouth: { ingress: "nope" } }))).toThrow(
+      /demo: cni.name: unknown CNI "nope".*\ndemo: northSouth.ingress.name: unknown ingress "nope"/s,
     );
   });
 });

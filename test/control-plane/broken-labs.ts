@@ -32,7 +32,7 @@ export function editStage(
   edit: (objects: K8sObject[]) => K8sObject[],
   extraGates: Gate[] = [],
 ): void {
-  const labJson = lab.state.readLabJson()!;
+  const labJson = lab.state.readLabJson();
   const stage = labJson.stages.find((s) => s.name === stageName);
   if (!stage) throw new Error(`${lab.name} has no stage ${stageName}`);
   const objects = edit(stageObjects(lab.state.synthDir, stage));

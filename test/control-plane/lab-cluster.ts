@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import type { ArtifactRef } from "../../lib/components/component.ts";
+import type { LabJson, StagePlan } from "../../lib/model/lab-json.ts";
 import type { LabInput, LabSpec } from "../../lib/model/lab-spec.ts";
 import { resolveClusterVariables, writeAppliedStages } from "../../lib/runtime/cluster-variables.ts";
 import { type DownResult, down } from "../../lib/runtime/down.ts";
@@ -22,7 +23,7 @@ import { prepareLab, writePrepared } from "../../lib/runtime/prepare.ts";
 import { lastLines } from "../../lib/runtime/process.ts";
 import { Progress } from "../../lib/runtime/progress.ts";
 import { ApplyFailed, applyStage, listObjects, withImplicitGates } from "../../lib/runtime/stages.ts";
-import { type LabJson, LabState, type StageJson, writeJsonAtomic } from "../../lib/runtime/state.ts";
+import { LabState, writeJsonAtomic } from "../../lib/runtime/state.ts";
 import { labsStatus, type StatusReport } from "../../lib/runtime/status.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
 import { seedArtifactCache } from "../support/envoy-gateway-chart.ts";
@@ -122,7 +123,7 @@ export async function prepareHarnessLab(
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
-  return { name, root, env, state, labJson: state.readLabJson()!, notes };
+  return { name, root, env, state, labJson: state.readLabJson(), notes };
 }
 
 /** The environment the runtime's toolchain sees: real kubectl, stand-ins for kind and docker. */
@@ -284,7 +285,7 @@ export class LabCluster {
     if (filled.length) this.log(`  cluster variables: ${filled.join(", ")}`);
   }
 
-  get stages(): StageJson[] {
+  get stages(): StagePlan[] {
     return withImplicitGates(this.lab.labJson.stages);
   }
 
@@ -325,7 +326,7 @@ export class LabCluster {
   }
 
   /** One stage through the runtime's apply; a failure names the stage and the objects the runtime says were not applied. */
-  async apply(stage: StageJson): Promise<void> {
+  async apply(stage: StagePlan): Promise<void> {
     try {
       await applyStage(stage, {
         kubectl: this.kubectl,

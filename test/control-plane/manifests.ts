@@ -2,13 +2,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseManifest } from "../../lib/components/upstream-manifest.ts";
-import type { StageJson } from "../../lib/runtime/state.ts";
-import type { K8sObject } from "../../lib/validate/object-ref.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
+import type { StagePlan } from "../../lib/model/lab-json.ts";
 
 export { describe as describeObject } from "../../lib/validate/object-ref.ts";
 export type { K8sObject };
 
-export function stageObjects(synthDir: string, stage: StageJson): K8sObject[] {
+export function stageObjects(synthDir: string, stage: StagePlan): K8sObject[] {
   if (!stage.objects) return [];
   return parseManifest(readFileSync(join(synthDir, stage.file), "utf8"));
 }

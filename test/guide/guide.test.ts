@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findLabs, loadCatalogue } from "../../lib/catalogue.ts";
+import { serviceProxyText } from "../../lib/components/resolve.ts";
 import { checksIntoNamespace, exercisesOf } from "../../lib/guide/exercises.ts";
 import { mermaidBlocks, renderGuide } from "../../lib/guide/handout.ts";
 import { pathModel } from "../../lib/guide/paths.ts";
@@ -42,7 +43,7 @@ describe("labs guide for every catalogue lab", () => {
     for (const [name, { sketch: s, text }] of guides) {
       expect(text, name).toContain(`| Pod network | ${s.lab.spec.podSubnet} via `);
       expect(text, name).toContain(
-        `| Service network | ${s.lab.spec.serviceSubnet} via ${s.lab.capabilities.serviceProxy}`,
+        `| Service network | ${s.lab.spec.serviceSubnet} via ${serviceProxyText(s.lab.claims.serviceProxy)}`,
       );
       expect(text, name).toContain("Docker network `kind`");
       const cni = s.lab.components.find((c) => c.component.kind === "cni")!.component.title;

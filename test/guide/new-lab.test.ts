@@ -82,7 +82,10 @@ describe("labs new", () => {
     const cases: [string[], RegExp][] = [
       [["Bad_Name"], /lab name "Bad_Name" is not valid: name must be lowercase/],
       [["x", "--cni", "flanel"], /--cni: unknown CNI "flanel": did you mean "flannel"\?/],
-      [["x", "--proxy", "ipvz"], /--proxy: unknown kube-proxy mode "ipvz": did you mean "ipvs"\?/],
+      [
+        ["x", "--proxy", "ipvz"],
+        /--proxy: must be a kube-proxy mode kind runs: .*, got the string "ipvz" \(did you mean "ipvs"\?\)/,
+      ],
       [["x", "--proxy", "none"], /--proxy: kubeProxyMode "none" leaves Services unprogrammed/],
       [["x", "--cni-option", "foo=1"], /--cni-option: unknown option "foo" for kindnet/],
       [["x", "--cni-option", "novalue"], /--cni-option: "novalue" is not key=value/],

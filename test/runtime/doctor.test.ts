@@ -8,6 +8,8 @@ import { createServer, type Server } from "node:net";
 import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { BPF_NEED, IP_VS_NEED, NF_TABLES_NEED } from "../../lib/components/host-needs.ts";
+import { metallbAddressPool } from "../../lib/components/lb/metallb.ts";
 import { probeDocker } from "../../lib/runtime/docker.ts";
 import { type DoctorCheck, doctorChecks, INOTIFY_MIN, overall } from "../../lib/runtime/doctor/checks.ts";
 import { runDoctor } from "../../lib/runtime/doctor/doctor.ts";
@@ -49,8 +51,9 @@ const lab = (over: Partial<NonNullable<DoctorFacts["lab"]>> = {}): NonNullable<D
   podSubnet: "10.244.0.0/16",
   serviceSubnet: "10.96.0.0/16",
   hostPorts: [],
-  loadBalancerRanges: [],
-  needs: { ipvs: false, nftables: true, bpf: false, helm: false },
+  addressPools: [],
+  kernel: [NF_TABLES_NEED],
+  helm: false,
   hostWide: [],
   ...over,
 });
@@ -176,12 +179,9 @@ describe("doctor checks (made-up facts)", () => {
   it("needs helm only for labs that render a chart", () => {
     const noHelm = { ...facts().tools, helm: {} };
     expect(check(doctorChecks(facts({ tools: noHelm })), "helm").status).toBe("ok");
-    expect(
-      check(
-        doctorChecks(facts({ tools: noHelm, lab: lab({ needs: { ...lab().needs, helm: true } }) })),
-        "helm",
-      ).status,
-    ).toBe("fail");
+    expect(check(doctorChecks(facts({ tools: noHelm, lab: lab({ helm: true }) })), "helm").status).toBe(
+      "fail",
+    );
     expect(check(doctorChecks(facts({ tools: noHelm, lab: undefined })), "helm").status).toBe("warn");
   });
 
@@ -302,12 +302,14 @@ describe("doctor checks (made-up facts)", () => {
       detail: expect.stringMatching(/pod subnet 172\.18\.128\.0\/17 overlaps 172\.18\.0\.0\/16/),
     });
     const inside = check(
-      doctorChecks(facts({ lab: lab({ loadBalancerRanges: ["172.18.255.200-172.18.255.250"] }) })),
+      doctorChecks(
+        facts({ lab: lab({ addressPools: [metallbAddressPool("172.18.255.200-172.18.255.250")] }) }),
+      ),
       "lb-pool",
     );
     expect(inside.status).toBe("ok");
     const outside = check(
-      doctorChecks(facts({ lab: lab({ loadBalancerRanges: ["192.168.10.0/24"] }) })),
+      doctorChecks(facts({ lab: lab({ addressPools: [metallbAddressPool("192.168.10.0/24")] }) })),
       "lb-pool",
     );
     expect(outside).toMatchObject({
@@ -320,7 +322,7 @@ describe("doctor checks (made-up facts)", () => {
       doctorChecks(
         facts({
           kindNetwork: { exists: false, subnets: [] },
-          lab: lab({ loadBalancerRanges: ["10.0.0.0/24"] }),
+          lab: lab({ addressPools: [metallbAddressPool("10.0.0.0/24")] }),
         }),
       ),
       "lb-pool",
@@ -329,7 +331,7 @@ describe("doctor checks (made-up facts)", () => {
   });
 
   it("checks the kernel for what the lab's mode needs: ip_vs, nf_tables, eBPF", () => {
-    const ipvsLab = lab({ needs: { ipvs: true, nftables: false, bpf: false, helm: false } });
+    const ipvsLab = lab({ kernel: [IP_VS_NEED] });
     const ipvs = (k: Partial<KernelFacts>) =>
       check(doctorChecks(facts({ lab: ipvsLab, kernel: kernel(k) })), "kernel-ipvs");
     expect(ipvs({}).status).toBe("ok");
@@ -343,7 +345,7 @@ describe("doctor checks (made-up facts)", () => {
     });
     expect(ipvs({ loaded: undefined, config: undefined }).status).toBe("warn");
 
-    const bpfLab = lab({ needs: { ipvs: false, nftables: false, bpf: true, helm: false } });
+    const bpfLab = lab({ kernel: [BPF_NEED] });
     const bpf = (k: Partial<KernelFacts>) =>
       check(doctorChecks(facts({ lab: bpfLab, kernel: kernel(k) })), "kernel-bpf");
     expect(bpf({}).status).toBe("ok");
@@ -380,9 +382,14 @@ describe("what a lab needs", () => {
       kubernetes: "v1.36.1",
       nodes: 3,
     });
-    expect(ipvs.needs).toEqual({ ipvs: true, nftables: true, bpf: false, helm: false });
+    // kube-proxy's ipvs mode needs ip_vs; kindnet's policy engine needs nf_tables.
+    expect(ipvs.kernel.map((n) => n.id)).toEqual(["kernel-ipvs", "kernel-nftables"]);
+    expect(ipvs.helm).toBe(false);
     const cilium = labNeeds(await catalogueLab("cilium-kpr"));
-    expect(cilium.needs).toMatchObject({ bpf: true, helm: true, ipvs: false });
+    expect(cilium.kernel.map((n) => n.id)).toEqual(["kernel-bpf"]);
+    expect(cilium.helm).toBe(true);
+    const calico = labNeeds(await catalogueLab("calico-nftables"));
+    expect(calico.kernel.map((n) => n.id)).toEqual(["kernel-nftables"]);
   });
 });
 

@@ -127,6 +127,8 @@ describe.concurrent("labs status", { timeout: 120_000 }, () => {
         cluster: "labs-gone",
         phase: "created",
         createdAt: "2026-01-01T00:00:00Z",
+        labsVersion: "0.0.0",
+        kubeconfig: join(fake.stateRoot, "gone", "kubeconfig"),
       }),
     );
     const report = await labsStatus(fake.env);

@@ -8,18 +8,18 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findLabs } from "../../lib/catalogue.ts";
+import { hostGroups } from "../../lib/compare/compare-labs.ts";
+import type { SideContainer } from "../../lib/model/lab-json.ts";
 import type { LabSpec } from "../../lib/model/lab-spec.ts";
-import { hostGroups } from "../../lib/runtime/compare.ts";
 import { down } from "../../lib/runtime/down.ts";
 import { hostWideConflicts, type RunningLab } from "../../lib/runtime/host-wide.ts";
-import type { SideContainerJson } from "../../lib/runtime/state.ts";
 import { labsStatus } from "../../lib/runtime/status.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";
 import { catalogueLab, thrown, upWith } from "./support.ts";
 
 const CPK = "labs-cloud-provider-kind";
 const IMAGE = "registry.k8s.io/cloud-provider-kind/cloud-controller-manager:v0.11.1";
-const cpk = (channel = "disabled"): SideContainerJson => ({
+const cpk = (channel = "disabled"): SideContainer => ({
   name: CPK,
   image: IMAGE,
   args: [`--gateway-channel=${channel}`, "--enable-default-ingress=false"],
@@ -27,7 +27,7 @@ const cpk = (channel = "disabled"): SideContainerJson => ({
   network: "kind",
   hostWide: { why: "it manages every kind cluster" },
 });
-const lab = (name: string, hostWide: SideContainerJson[] = []): RunningLab => ({
+const lab = (name: string, hostWide: SideContainer[] = []): RunningLab => ({
   lab: name,
   cluster: `labs-${name}`,
   hostWide,

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gate } from "../../lib/components/component.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
+import type { StagePlan } from "../../lib/model/lab-json.ts";
 import { stringifyYamlDocuments } from "../../lib/model/yaml.ts";
 import { gateLabel, gateObjects, gateWaitArgs } from "../../lib/runtime/gates.ts";
 import { Kubectl } from "../../lib/runtime/kubectl.ts";
@@ -22,9 +24,7 @@ import {
   runStages,
   withImplicitGates,
 } from "../../lib/runtime/stages.ts";
-import type { StageJson } from "../../lib/runtime/state.ts";
 import { Toolchain } from "../../lib/runtime/toolchain.ts";
-import type { K8sObject } from "../../lib/validate/object-ref.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";
 import { indexOf, thrown } from "./support.ts";
 
@@ -129,7 +129,7 @@ describe("gate commands", () => {
   });
 
   it("adds nodes-ready after the CNI stage unless a component already asked for it", () => {
-    const stages: StageJson[] = [
+    const stages: StagePlan[] = [
       { name: "crds", file: "a", serverSide: true, objects: 1, gates: [] },
       { name: "cni", file: "b", serverSide: false, objects: 3, gates: [] },
     ];
@@ -145,7 +145,7 @@ describe("stages against the fake cluster", { timeout: 60_000 }, () => {
   let fake: Fake;
   let kubectl: Kubectl;
   let synthDir: string;
-  let stages: StageJson[];
+  let stages: StagePlan[];
 
   beforeAll(async () => {
     fake = fakeToolchain();
@@ -298,7 +298,7 @@ describe("a failed apply names the objects kubectl did not apply", () => {
     let fake: Fake;
     let kubectl: Kubectl;
     let dir: string;
-    const stage: StageJson = {
+    const stage: StagePlan = {
       name: "apps",
       file: "0003-apps.k8s.yaml",
       serverSide: true,

@@ -6,9 +6,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LabJson } from "../../lib/model/lab-json.ts";
 import type { LabSpec } from "../../lib/model/lab-spec.ts";
 import { down } from "../../lib/runtime/down.ts";
-import type { ClusterMarker, LabJson } from "../../lib/runtime/state.ts";
+import type { ClusterMarker } from "../../lib/runtime/state.ts";
 import { UpFailed } from "../../lib/runtime/up.ts";
 import { SHARED_UPSTREAM } from "../components/support/upstream.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";

@@ -8,10 +8,10 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { findLabs } from "../../lib/catalogue.ts";
 import { LabError } from "../../lib/model/errors.ts";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import { Lab } from "../../lib/synth/lab.ts";
 import { orderForApply } from "../../lib/synth/stage-order.ts";
 import { synthLab } from "../../lib/synth/synth.ts";
-import type { K8sObject } from "../../lib/validate/object-ref.ts";
 
 const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJSON() as K8sObject);
 const obj = (kind: string, name: string, namespace?: string): K8sObject => ({

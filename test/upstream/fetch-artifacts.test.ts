@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ArtifactRef } from "../../lib/components/component.ts";
+import type { ArtifactRef } from "../../lib/model/artifact-ref.ts";
 import { LabError } from "../../lib/model/errors.ts";
 import { blobPath, writeBlob } from "../../lib/upstream/cache.ts";
 import { sha256Hex } from "../../lib/upstream/digest.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import type { ArtifactRef } from "../../lib/components/component.ts";
+import type { ArtifactRef } from "../../lib/model/artifact-ref.ts";
 import { ensureRendered, findHelm, helmEnv, helmVersion, renderChart } from "../../lib/runtime/helm.ts";
 import { isInterrupted, type RunResult } from "../../lib/runtime/process.ts";
 import { writeBlob } from "../../lib/upstream/cache.ts";

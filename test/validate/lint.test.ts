@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { K8sObject } from "../../lib/model/k8s-object.ts";
 import { lintObjects } from "../../lib/validate/lint.ts";
-import type { K8sObject, LocatedObject } from "../../lib/validate/object-ref.ts";
+import type { LocatedObject } from "../../lib/validate/object-ref.ts";
 
 const at = (object: K8sObject, origin: "labs" | "upstream" = "labs"): LocatedObject => ({
   stage: "apps",

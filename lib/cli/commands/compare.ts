@@ -21,7 +21,7 @@ async function compare(args: CompareArgs, io: Io): Promise<number> {
   // Checked before the first lab comes up, not after an hour of runs.
   const out = checkOutputDir(pathFlag(args.out, "--out")!, { marker: "results.json", force: args.force });
   const entries = await selectLabs(args);
-  const { compareLabs } = await import("../../runtime/compare.ts");
+  const { compareLabs } = await import("../../compare/compare-labs.ts");
   const steps = { stopping: "labs: stopping the comparison after the current step…" };
   return interruptible(io, steps, async (signal) => {
     const { results } = await compareLabs({

@@ -13,12 +13,11 @@ export async function faultsOfLab(
 ): Promise<{ list: LabFaultList; incomplete: { component: string; why: string }[]; kubeconfig: string }> {
   const { sketchLab } = await import("../../guide/sketch.ts");
   const { labFaults } = await import("../../faults/catalogue.ts");
-  const { LabState, readJson, stateRoot } = await import("../../runtime/state.ts");
-  const { join } = await import("node:path");
+  const { LabState, stateRoot } = await import("../../runtime/state.ts");
   const spec = await labSpec(name, labsDir);
   const sketch = sketchLab(spec);
   const state = new LabState(stateRoot(env), spec.name);
-  const running = readJson<typeof sketch.plan>(join(state.synthDir, "probes.plan.json"));
+  const running = state.readProbesPlan();
   const plan = running?.version === sketch.plan.version ? running : sketch.plan;
   return {
     list: labFaults(sketch.lab, plan, sketch.probeLab),

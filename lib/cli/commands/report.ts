@@ -17,7 +17,7 @@ async function report(args: ReportArgs, io: Io): Promise<number> {
   const { loadRun, mergeRuns } = await import("../../report/merge.ts");
   const { writeRunDir } = await import("../../report/write.ts");
   const { hostFingerprint } = await import("../../report/host.ts");
-  const { hostToolVersions } = await import("../../runtime/compare.ts");
+  const { hostToolVersions } = await import("../../compare/compare-labs.ts");
   // A lab state folder (a CI job's upload) carries no fingerprint: it was made on this machine's job.
   // Asking docker, kind and kubectl for versions takes seconds: only for folders without results.json.
   let host: ReturnType<typeof hostFingerprint> | undefined;

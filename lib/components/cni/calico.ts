@@ -6,6 +6,7 @@ import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
 import { defineComponent, type Inspection, type LabView } from "../component.ts";
 import type { FaultOffer } from "../fault.ts";
+import { BPF_NEED, NF_TABLES_NEED } from "../host-needs.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { API_SERVER_ADDRESS, API_SERVER_ADDRESS_VALUE, apiServerEndpoint } from "./api-server-endpoint.ts";
 import {
@@ -203,7 +204,7 @@ export const calico = defineComponent({
             reason: "Calico's eBPF dataplane load-balances Services itself, so kube-proxy is not needed",
           },
           serviceProxy: {
-            value: "calico ebpf",
+            value: "ebpf",
             reason: "Calico's eBPF programs on each interface translate Service addresses",
           },
           // docs.tigera.io/calico/latest/operations/ebpf/enabling-ebpf: the eBPF dataplane
@@ -219,6 +220,7 @@ export const calico = defineComponent({
   versions: () => ({ calico: CALICO_VERSION }),
   artifacts: () => [CALICO_CRDS, TIGERA_OPERATOR],
   kindConfig: () => ({ disableDefaultCNI: true }),
+  hostNeeds: (o) => (o.dataplane === "BPF" ? [BPF_NEED] : o.dataplane === "Nftables" ? [NF_TABLES_NEED] : []),
   clusterVariables: (o) => (o.dataplane === "BPF" ? [API_SERVER_ADDRESS] : []),
   gates: () => [
     {

@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { type Pin, pinsFor } from "../../upstream/pins.ts";
-import { type ChartRender, defineComponent, type Inspection, type LabView } from "../component.ts";
+import {
+  type CapabilityClaim,
+  type ChartRender,
+  defineComponent,
+  type Inspection,
+  type LabView,
+  type ServiceProxy,
+} from "../component.ts";
 import { type ComponentFaults, serviceUnprogrammed } from "../fault.ts";
+import { BPF_NEED } from "../host-needs.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { apiServerEndpoint } from "./api-server-endpoint.ts";
 import { ciliumValues } from "./cilium-values.ts";
@@ -52,6 +60,33 @@ export function ciliumRender(
       apiServer: apiServerEndpoint(lab),
       gatewayApi: lab.selected.gateway === CILIUM_GATEWAY,
     }),
+  };
+}
+
+const KUBE_PROXY_TABLES: Record<string, { value: ServiceProxy; where: string }> = {
+  iptables: { value: "kube-proxy iptables", where: "iptables chains" },
+  ipvs: { value: "kube-proxy ipvs", where: "IPVS virtual servers" },
+  nftables: { value: "kube-proxy nftables", where: "nftables maps" },
+};
+
+/**
+ * Who programs Services when Cilium runs next to kube-proxy. Not kube-proxy alone: Cilium keeps
+ * its per-packet load balancer in bpf_lxc when kubeProxyReplacement is false (cilium/cilium#16197,
+ * open: "we don't completely disable Cilium's LB ... the bpf_lxc LB ... is responsible for the
+ * Pod2ClusterIP loadbalancing"). bpf/bpf_lxc.c (main, as in 1.20) defines ENABLE_PER_PACKET_LB
+ * whenever socket LB is not fully on, and the chart renders `bpf-lb-sock: "false"` for these
+ * labs, so a pod's packet to a ClusterIP is translated on the pod's own interface before
+ * netfilter sees it. kube-proxy still programs every Service and serves what does not leave a
+ * pod's interface: node ports, LoadBalancer traffic and the nodes' own (host-network) traffic.
+ */
+function besideKubeProxy(mode: string): { serviceProxy?: CapabilityClaim<ServiceProxy> } {
+  const proxy = KUBE_PROXY_TABLES[mode];
+  if (!proxy) return {};
+  return {
+    serviceProxy: {
+      value: proxy.value,
+      reason: `Cilium's eBPF program on each pod's interface translates the ClusterIPs of pod traffic, even next to kube-proxy (cilium/cilium#16197); kube-proxy's ${proxy.where} serve node ports, LoadBalancers and the nodes' own traffic`,
+    },
   };
 }
 
@@ -153,7 +188,7 @@ export const cilium = defineComponent({
   summary:
     "an eBPF dataplane: VXLAN tunnel between nodes, NetworkPolicy in eBPF, and optionally Services without kube-proxy.",
   options,
-  capabilities: (o) => ({
+  capabilities: (o, lab) => ({
     networkPolicy: {
       value: true,
       reason: "Cilium enforces NetworkPolicy with eBPF programs on each pod's interface",
@@ -176,7 +211,7 @@ export const cilium = defineComponent({
               "Cilium's kube-proxy replacement load-balances Services in eBPF at the socket and on each interface",
           },
           serviceProxy: {
-            value: "cilium ebpf",
+            value: "ebpf",
             reason: "Cilium's eBPF maps hold every Service and its backends",
           },
           // Documentation/network/kubernetes/kubeproxy-free.rst: NodePort runs in SNAT mode by
@@ -187,13 +222,27 @@ export const cilium = defineComponent({
               "Cilium's NodePort (SNAT mode, the default) SNATs to the node only when the chosen backend runs on another node",
           },
         }
-      : {}),
+      : besideKubeProxy(lab.spec.kubeProxyMode)),
   }),
   rules: (o, lab) => [...ipv4Only(lab, "Cilium"), ...gatewayRule(o, lab)],
   versions: (o) => ({ cilium: o.version }),
   artifacts: (o) => [ciliumChart(o.version)],
   charts: (o, lab) => [ciliumRender(o, lab)],
   kindConfig: () => ({ disableDefaultCNI: true }),
+  hostNeeds: () => [BPF_NEED],
+  serviceDataplane: (o) =>
+    o.kubeProxyReplacement
+      ? {
+          size: {
+            measure: "bpf-map-entries",
+            command: [
+              "sh",
+              "-c",
+              "bpftool map dump pinned /sys/fs/bpf/tc/globals/cilium_lb4_services_v2 2>/dev/null | grep -c key",
+            ],
+          },
+        }
+      : {},
   gates: () => [
     {
       stage: "cni",

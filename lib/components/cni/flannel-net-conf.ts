@@ -1,5 +1,5 @@
 import { LabError } from "../../model/errors.ts";
-import type { K8sObject } from "../../validate/object-ref.ts";
+import type { K8sObject } from "../../model/k8s-object.ts";
 
 /**
  * Flannel reads its network from `net-conf.json` in the kube-flannel-cfg ConfigMap. labs changes

@@ -2,7 +2,12 @@ import { z } from "zod";
 import { LabError } from "../../model/errors.ts";
 import { warning } from "../../model/findings.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
-import { defineComponent, type Inspection } from "../component.ts";
+import {
+  type CapabilityClaim,
+  defineComponent,
+  type Inspection,
+  type PodEncapsulation,
+} from "../component.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { cniPluginMounts, cniPluginsArtifacts } from "./cni-plugins.ts";
 import {
@@ -33,7 +38,7 @@ const options = z.strictObject({
 });
 export type FlannelOptions = z.output<typeof options>;
 
-const ENCAPSULATION: Record<FlannelBackend, { value: string; reason: string }> = {
+const ENCAPSULATION: Record<FlannelBackend, CapabilityClaim<PodEncapsulation>> = {
   vxlan: {
     value: "vxlan",
     reason: "Flannel's vxlan backend wraps pod packets in UDP (port 8472) through the flannel.1 device",

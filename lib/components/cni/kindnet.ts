@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
+import { NF_TABLES_NEED } from "../host-needs.ts";
 import { nodePodCidrs, podRouteBlackholed } from "./pod-route-fault.ts";
 
 /** kind's own CNI: simple routed pod network; enforces NetworkPolicy since kind v0.24. */
@@ -22,6 +23,8 @@ export const kindnet = defineComponent({
       reason: "kindnet adds a route to each node's pod CIDR via that node's IP",
     },
   }),
+  // kube-network-policies, kindnet's policy engine, works through nftables (nfqueue).
+  hostNeeds: () => [NF_TABLES_NEED],
   gates: () => [
     {
       stage: "cni",

@@ -1,5 +1,5 @@
+import type { K8sObject } from "../../model/k8s-object.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
-import type { K8sObject } from "../../validate/object-ref.ts";
 import { APP_GATEWAY } from "./app-routes.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { warning } from "../../model/findings.ts";
+import type { K8sObject } from "../../model/k8s-object.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
-import type { K8sObject } from "../../validate/object-ref.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent } from "../component.ts";
 import { scaledToZero } from "../fault.ts";

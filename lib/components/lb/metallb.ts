@@ -1,19 +1,41 @@
 import { ApiObject } from "cdk8s";
 import { z } from "zod";
-import { parseCidr } from "../../model/cidr.ts";
+import { formatIPv4, parseCidr } from "../../model/cidr.ts";
 import { DOCKER_KIND_NETWORK } from "../../model/defaults.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
-import { defineComponent, type LabView } from "../component.ts";
+import { parsePool } from "../address-pool.ts";
+import { type AddressPool, defineComponent, type LabView } from "../component.ts";
 import { type FaultOffer, kubectlStep, mergePatchStep, NOT_FOUND } from "../fault.ts";
-import type { ResolvedLab } from "../resolved-lab.ts";
 import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
-import { DEFAULT_METALLB_POOL, lastPoolAddress, parsePool } from "./metallb-pool.ts";
 
 export const METALLB_VERSION = pinnedVersion("metallb");
 export const METALLB_MANIFEST = pin("metallb/metallb-native.yaml");
 export const METALLB_NAMESPACE = "metallb-system";
+
+/** Inside Docker's usual 172.18.0.0/16 kind network, at its top end, far from the node IPs. */
+export const DEFAULT_METALLB_POOL = "172.18.255.200-172.18.255.250";
+
+/** MetalLB's pool as an address pool labs checks against the kind network. */
+export function metallbAddressPool(range: string): AddressPool {
+  return {
+    range,
+    what: "MetalLB pool",
+    option: "loadBalancer.options.pool",
+    example: DEFAULT_METALLB_POOL,
+    setting: (r) => `loadBalancer: { name: "metallb", options: { pool: "${r}" } }`,
+  };
+}
+
+/** The last address of an IPv4 pool (a break-fix fault leaves only it in the pool), or undefined. */
+export function lastPoolAddress(pool: string): string | undefined {
+  const range = parsePool(pool);
+  if (range?.family !== "ipv4") return undefined;
+  // MetalLB hands out a pool's addresses from the bottom up, so the last is the one still free.
+  return formatIPv4(range.last);
+}
+
 /** Names of the pool and advertisement labs writes. */
 export const METALLB_POOL_NAME = "labs-pool";
 export const METALLB_L2_NAME = "labs-l2";
@@ -92,14 +114,6 @@ function poolRules(o: MetallbOptions, lab: LabView): Finding[] {
     );
   }
   return findings;
-}
-
-/** The pool of a resolved lab when MetalLB is its load balancer: the runtime checks it at `labs up`. */
-export function metallbPoolOf(lab: ResolvedLab): string | undefined {
-  const selected = lab.components.find(
-    (s) => s.component.kind === "loadBalancer" && s.component.name === "metallb",
-  );
-  return selected ? (selected.options as MetallbOptions).pool : undefined;
 }
 
 const FILLER = "labs-fault-pool-filler";
@@ -226,6 +240,7 @@ export const metallb = defineComponent({
     ),
   ],
   artifacts: () => [METALLB_MANIFEST],
+  addressPools: (o) => [metallbAddressPool(o.pool)],
   gates: () => [
     {
       stage: "crds",

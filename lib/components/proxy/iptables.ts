@@ -18,6 +18,11 @@ export const iptables = defineComponent({
     },
   }),
   gates: () => [kubeProxyGate("iptables")],
+  serviceDataplane: () => ({
+    inspection: "iptables-kube-services",
+    grows: "The count goes up by one per Service port: each is a KUBE-SVC-* chain in the nat table.",
+    size: { measure: "iptables-rules", command: ["sh", "-c", "iptables-save | grep -c '^-A'"] },
+  }),
   kindConfig: () => ({ kubeProxyMode: "iptables" }),
   inspections: () => [
     proxyModeProof("iptables"),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { warning } from "../../model/findings.ts";
 import { atLeast } from "../../model/kubernetes-version.ts";
 import { defineComponent, type LabView } from "../component.ts";
+import { IP_VS_NEED } from "../host-needs.ts";
 import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
@@ -34,6 +35,12 @@ export const ipvs = defineComponent({
     },
   }),
   gates: () => [kubeProxyGate("ipvs")],
+  hostNeeds: () => [IP_VS_NEED],
+  serviceDataplane: () => ({
+    inspection: "ipvs-device",
+    grows: "kube-ipvs0 holds one more address: the new ClusterIP, bound to the dummy device.",
+    size: { measure: "ipvs-services", command: ["sh", "-c", "grep -cE '^(TCP|UDP)' /proc/net/ip_vs"] },
+  }),
   kindConfig: (_o, lab) => ({
     kubeProxyMode: "ipvs",
     ...(needsStrictArp(lab) ? { kubeadmConfigPatches: [STRICT_ARP_PATCH] } : {}),

@@ -1,3 +1,4 @@
+import type { RunningKubeProxyMode } from "../../model/kube-proxy-mode.ts";
 import {
   type BrokenInspection,
   type Fault,
@@ -8,8 +9,6 @@ import {
   pauseDaemonSet,
   serviceUnprogrammed,
 } from "../fault.ts";
-
-export type KubeProxyMode = "iptables" | "ipvs" | "nftables";
 
 /** What each mode leaves on a node, how labs removes it, and what a learner looks at. */
 interface ModeRules {
@@ -22,7 +21,7 @@ interface ModeRules {
   nodePortsMayAnswer?: string;
 }
 
-const MODES: Record<KubeProxyMode, ModeRules> = {
+const MODES: Record<RunningKubeProxyMode, ModeRules> = {
   // KUBE-SERVICES (nat) is where PREROUTING and OUTPUT enter kube-proxy's rules for every ClusterIP,
   // LoadBalancer IP and, through its last rule, KUBE-NODEPORTS (kubernetes pkg/proxy/iptables/proxier.go).
   iptables: {
@@ -102,7 +101,7 @@ const MODES: Record<KubeProxyMode, ModeRules> = {
  * rules on its next sync (seconds), so its DaemonSet is paused first (a nodeSelector no node has),
  * which deletes its pods; kube-proxy does not remove its rules when it stops, so labs removes them.
  */
-export function kubeProxyRulesFlushed(mode: KubeProxyMode): Fault {
+export function kubeProxyRulesFlushed(mode: RunningKubeProxyMode): Fault {
   const m = MODES[mode];
   const pause = pauseDaemonSet(
     "kube-system",
@@ -158,8 +157,8 @@ export function kubeProxyRulesFlushed(mode: KubeProxyMode): Fault {
 }
 
 /** The same Service left out of kube-proxy's rules, with the mode's own way to see it. */
-export function kubeProxyServiceUnprogrammed(mode: KubeProxyMode): Fault {
-  const look: Record<KubeProxyMode, FaultLook> = {
+export function kubeProxyServiceUnprogrammed(mode: RunningKubeProxyMode): Fault {
+  const look: Record<RunningKubeProxyMode, FaultLook> = {
     iptables: {
       run: {
         node: 0,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { error } from "../../model/findings.ts";
 import { atLeast, formatVersion } from "../../model/kubernetes-version.ts";
 import { defineComponent } from "../component.ts";
+import { NF_TABLES_NEED } from "../host-needs.ts";
 import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
@@ -17,6 +18,16 @@ export const nftables = defineComponent({
     serviceProxy: { value: "kube-proxy nftables", reason: "kube-proxy programs Services as nftables maps" },
   }),
   gates: () => [kubeProxyGate("nftables")],
+  hostNeeds: () => [NF_TABLES_NEED],
+  serviceDataplane: () => ({
+    inspection: "nftables-kube-proxy-table",
+    grows:
+      "One more element in the service-ips verdict map and one more service chain: a lookup, not a longer list.",
+    size: {
+      measure: "nftables-elements",
+      command: ["sh", "-c", "nft list table ip kube-proxy | grep -oE ' : (goto|jump) ' | wc -l"],
+    },
+  }),
   kindConfig: () => ({ kubeProxyMode: "nftables" }),
   rules: (_o, lab) =>
     atLeast(lab.kubeVersion, 1, 31)

@@ -12,6 +12,8 @@ export const none = defineComponent({
     serviceProxy: { value: "none", reason: "kube-proxy is not installed" },
   }),
   kindConfig: () => ({ kubeProxyMode: "none" }),
+  // No `grows`: what a new Service adds depends on the CNI that replaces kube-proxy.
+  serviceDataplane: () => ({ inspection: "no-kube-proxy" }),
   inspections: () => [
     {
       id: "no-kube-proxy",

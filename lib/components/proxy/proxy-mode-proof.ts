@@ -1,7 +1,8 @@
+import type { RunningKubeProxyMode } from "../../model/kube-proxy-mode.ts";
 import type { Inspection } from "../component.ts";
 
 /** kube-proxy answers its own mode on its metrics port: the simplest proof the mode is in effect. */
-export function proxyModeProof(mode: "iptables" | "ipvs" | "nftables"): Inspection {
+export function proxyModeProof(mode: RunningKubeProxyMode): Inspection {
   return {
     id: "kube-proxy-mode",
     title: "kube-proxy reports its mode",

@@ -3,14 +3,14 @@
  * with the fix in one line. Tested with made-up facts; the gatherer (facts.ts) is separate.
  */
 
-import { checkPoolInNetwork } from "../../components/lb/metallb-pool.ts";
+import { checkPoolInNetwork } from "../../components/address-pool.ts";
 import { overlaps, parseCidr } from "../../model/cidr.ts";
 import { DOCKER_KIND_NETWORK, KIND_VERSION } from "../../model/defaults.ts";
 import { hostWideConflicts, usersOf } from "../host-wide.ts";
 import { formatPort } from "../ports.ts";
 import { KUBECTL_VERSION } from "../tool-pins.ts";
 import type { DoctorFacts, ToolFact } from "./facts.ts";
-import { bpfState, featureState, IP_VS, type KernelFeature, NF_TABLES } from "./kernel.ts";
+import { bpfState, featureState, type KernelFeature } from "./kernel.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -147,7 +147,7 @@ function kubectlCheck(f: DoctorFacts): DoctorCheck {
 
 function helmCheck(f: DoctorFacts): DoctorCheck {
   const h = f.tools.helm;
-  const needed = f.lab?.needs.helm;
+  const needed = f.lab?.helm;
   if (h.error) return fail("helm", "helm", h.error, "unset LABS_HELM or point it at a helm binary");
   if (h.found) return ok("helm", "helm", `${h.version ?? "unknown version"} at ${h.found.path}`);
   if (needed)
@@ -289,9 +289,10 @@ function networkChecks(f: DoctorFacts): DoctorCheck[] {
         );
     }
   }
-  for (const range of f.lab.loadBalancerRanges) {
-    const pool = checkPoolInNetwork(range, subnets);
-    if (pool.ok) out.push(ok("lb-pool", "load balancer pool", `${range} lies inside ${pool.subnet}`));
+  for (const addressPool of f.lab.addressPools) {
+    const pool = checkPoolInNetwork(addressPool, subnets);
+    if (pool.ok)
+      out.push(ok("lb-pool", "load balancer pool", `${addressPool.range} lies inside ${pool.subnet}`));
     // Before kind made its network, the usual subnet is only a guess: a warning, not a failure.
     else out.push((exists ? fail : warn)("lb-pool", "load balancer pool", pool.problem, pool.fix));
   }
@@ -334,30 +335,16 @@ function kernelChecks(f: DoctorFacts): DoctorCheck[] {
       load,
     );
   };
-  if (f.lab.needs.ipvs)
-    out.push(
-      feature(
-        "kernel-ipvs",
-        "kernel: IPVS (kube-proxy ipvs mode)",
-        IP_VS,
-        "kube-proxy",
-        "sudo modprobe -a ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh",
-      ),
-    );
-  if (f.lab.needs.nftables)
-    out.push(
-      feature(
-        "kernel-nftables",
-        "kernel: nf_tables",
-        NF_TABLES,
-        "the first nft command",
-        "sudo modprobe nf_tables",
-      ),
-    );
-  if (f.lab.needs.bpf) {
+  for (const need of f.lab.kernel) {
+    if (need.kind === "kernel-module") {
+      out.push(
+        feature(need.id, need.title, { module: need.module, config: need.config }, need.loadedBy, need.load),
+      );
+      continue;
+    }
     const b = bpfState(k);
     const t = "kernel: eBPF";
-    if (b.state === "ok") out.push(ok("kernel-bpf", t, "bpf() syscall, JIT and /sys/fs/bpf are present"));
+    if (b.state === "ok") out.push(ok(need.id, t, "bpf() syscall, JIT and /sys/fs/bpf are present"));
     else if (b.state === "absent" && b.missing.some((m) => m.startsWith("CONFIG_")))
       out.push(
         fail(

@@ -4,6 +4,7 @@
  * `docker info`, `--version`s) and tries to bind ports; the judging is pure (checks.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
+import type { HostPort } from "../../model/lab-json.ts";
 import {
   type DockerProbe,
   HOST_WIDE_LABEL,
@@ -16,7 +17,7 @@ import { kindClusters, kindVersion } from "../kind.ts";
 import { kubectlVersion } from "../kubectl.ts";
 import { type BindResult, clashesWithLabs, tryBind } from "../ports.ts";
 import { messageUnlessInterrupted } from "../process.ts";
-import { type HostPortJson, LabState, listLabStates } from "../state.ts";
+import { LabState, listLabStates } from "../state.ts";
 import type { LocatedTool, Toolchain } from "../toolchain.ts";
 import { type KernelFacts, readKernelFacts } from "./kernel.ts";
 import type { LabNeeds } from "./lab-needs.ts";
@@ -29,7 +30,7 @@ export interface ToolFact {
 }
 
 export interface PortFact {
-  port: HostPortJson;
+  port: HostPort;
   /** Another running lab maps it. */
   labHolding?: string;
   /** This lab's own running cluster maps it (not a problem). */
@@ -211,7 +212,7 @@ async function portFacts(lab: LabNeeds, clusters: string[], root: string): Promi
   const ownRunning = clusters.includes(own.clusterName) && own.readMarker() !== undefined;
   const others = listLabStates(root)
     .filter((s) => s.lab !== lab.name && clusters.includes(s.clusterName) && s.readMarker())
-    .map((s) => ({ lab: s.lab, hostPorts: s.readLabJson()?.hostPorts ?? [] }));
+    .map((s) => ({ lab: s.lab, hostPorts: s.readLabJson().hostPorts }));
   const out: PortFact[] = [];
   for (const port of lab.hostPorts) {
     const holder = clashesWithLabs([port], others)[0]?.lab;

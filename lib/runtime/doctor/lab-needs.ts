@@ -3,12 +3,19 @@
  * (no synth, no download), so doctor works before anything was fetched.
  */
 
-import { metallbPoolOf } from "../../components/lb/metallb.ts";
-import { collect, type ResolvedLab, resolveLab, sideContainersOf } from "../../components/resolve.ts";
+import type { AddressPool, HostNeed } from "../../components/component.ts";
+import {
+  addressPoolsOf,
+  asResolvedLab,
+  collect,
+  hostNeedsOf,
+  type ResolvedLab,
+  sideContainersOf,
+} from "../../components/resolve.ts";
 import { formatVersion } from "../../model/kubernetes-version.ts";
+import type { HostPort, SideContainer } from "../../model/lab-json.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
 import { chartsOf } from "../prepare.ts";
-import type { HostPortJson, SideContainerJson } from "../state.ts";
 
 export interface LabNeeds {
   name: string;
@@ -21,20 +28,21 @@ export interface LabNeeds {
   cni: string;
   podSubnet: string;
   serviceSubnet: string;
-  hostPorts: HostPortJson[];
-  /** Address ranges a load balancer hands out on the `kind` network (MetalLB's pool, a CIDR or first-last). */
-  loadBalancerRanges: string[];
-  needs: { ipvs: boolean; nftables: boolean; bpf: boolean; helm: boolean };
+  hostPorts: HostPort[];
+  /** Address ranges components hand out on the `kind` network (MetalLB's pool). */
+  addressPools: AddressPool[];
+  /** What the components need of the host's kernel (their `hostNeeds`), once each. */
+  kernel: HostNeed[];
+  /** A chart is rendered in the artifact step, so the helm binary is needed. */
+  helm: boolean;
   /** Side containers that serve every kind cluster on the host (cloud-provider-kind). */
-  hostWide: SideContainerJson[];
+  hostWide: SideContainer[];
 }
 
-export function labNeeds(spec: LabSpec): LabNeeds {
-  const lab = resolveLab(spec);
-  const cni = lab.components.find((c) => c.component.kind === "cni");
-  const cniOptions = (cni?.options ?? {}) as Record<string, unknown>;
+export function labNeeds(of: LabSpec | ResolvedLab): LabNeeds {
+  const lab = asResolvedLab(of);
+  const spec = lab.spec;
   const proxyMode = spec.kubeProxyMode;
-  const kpr = lab.claims.kubeProxyReplacement.value === true;
   return {
     name: spec.name,
     cluster: lab.clusterName,
@@ -46,21 +54,15 @@ export function labNeeds(spec: LabSpec): LabNeeds {
     podSubnet: spec.podSubnet,
     serviceSubnet: spec.serviceSubnet,
     hostPorts: hostPortsOf(lab),
-    loadBalancerRanges: [metallbPoolOf(lab)].filter((p): p is string => p !== undefined),
+    addressPools: addressPoolsOf(lab),
     hostWide: sideContainersOf(lab).filter((c) => c.hostWide),
-    needs: {
-      ipvs: proxyMode === "ipvs",
-      // kindnet enforces NetworkPolicy with nftables; Calico's Nftables dataplane needs it too.
-      nftables:
-        proxyMode === "nftables" || cniOptions.dataplane === "Nftables" || lab.selected.cni === "kindnet",
-      bpf: lab.selected.cni === "cilium" || cniOptions.dataplane === "BPF" || kpr,
-      helm: chartsOf(lab).length > 0,
-    },
+    kernel: hostNeedsOf(lab),
+    helm: chartsOf(lab).length > 0,
   };
 }
 
 /** Host ports as the kind config will map them (listenAddress from the spec). */
-function hostPortsOf(lab: ResolvedLab): HostPortJson[] {
+function hostPortsOf(lab: ResolvedLab): HostPort[] {
   const mappings = collect(lab, (s) => s.component.kindConfig?.(s.options, lab).extraPortMappings);
   return mappings.map((m) => ({
     listenAddress: lab.spec.listenAddress,

@@ -26,9 +26,9 @@ import {
 } from "../../../lib/components/gateway/envoy-gateway-values.ts";
 import { GATEWAY_API_CRD_NAMES } from "../../../lib/components/gateway/gateway-api-crds.ts";
 import { checkLab } from "../../../lib/components/resolve.ts";
+import type { K8sObject } from "../../../lib/model/k8s-object.ts";
 import { parseLabSpec } from "../../../lib/model/lab-spec.ts";
 import { renderChart } from "../../../lib/runtime/helm.ts";
-import type { K8sObject } from "../../../lib/validate/object-ref.ts";
 import { envoyGatewayChartFromModule } from "../../support/envoy-gateway-chart.ts";
 import { helmBinary } from "../../support/helm-binary.ts";
 import { noteSkip } from "../support/upstream.ts";
@@ -44,7 +44,7 @@ import {
 } from "./support.ts";
 
 const APPS = ["echo", "echo-v2"];
-const eg = { kubeProxyMode: "nftables", northSouth: { gateway: "envoy-gateway" }, apps: APPS };
+const eg = { kubeProxyMode: "nftables", northSouth: { gateway: "envoy-gateway" }, apps: APPS } as const;
 
 const specErrors = (input: object) =>
   checkLab(parseLabSpec(lab(input)))
@@ -320,7 +320,7 @@ describe.skipIf(!!chartMissing)(`Envoy Gateway's chart (${chartSource})`, () => 
 describe("Cilium's Gateway API", () => {
   const cilium = {
     cni: { name: "cilium", options: { kubeProxyReplacement: true } },
-    kubeProxyMode: "none",
+    kubeProxyMode: "none" as const,
     northSouth: { gateway: "cilium" },
     loadBalancer: "cloud-provider-kind",
     apps: APPS,

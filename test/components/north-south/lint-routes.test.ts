@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { routeBackends } from "../../../lib/components/apps/route-backends.ts";
 import { appGateway, appRoutes } from "../../../lib/components/gateway/app-routes.ts";
 import { checkLab } from "../../../lib/components/resolve.ts";
+import type { K8sObject } from "../../../lib/model/k8s-object.ts";
 import { parseLabSpec } from "../../../lib/model/lab-spec.ts";
 import { lintObjects } from "../../../lib/validate/lint.ts";
-import type { K8sObject, LocatedObject } from "../../../lib/validate/object-ref.ts";
+import type { LocatedObject } from "../../../lib/validate/object-ref.ts";
 import { lab, resolved } from "./support.ts";
 
 const at = (object: K8sObject): LocatedObject => ({ stage: "apps", object, origin: "labs" });

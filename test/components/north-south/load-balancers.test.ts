@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { assertPoolInNetwork, checkPoolInNetwork, parsePool } from "../../../lib/components/address-pool.ts";
 import {
   CLOUD_PROVIDER_KIND_CLUSTER_LABEL,
   CLOUD_PROVIDER_KIND_IMAGE,
 } from "../../../lib/components/lb/cloud-provider-kind.ts";
 import { EXCLUDE_FROM_LB_LABEL } from "../../../lib/components/lb/exclude-label.ts";
-import { METALLB_NAMESPACE, metallbPoolOf } from "../../../lib/components/lb/metallb.ts";
 import {
-  assertPoolInNetwork,
-  checkPoolInNetwork,
   DEFAULT_METALLB_POOL,
-  parsePool,
-} from "../../../lib/components/lb/metallb-pool.ts";
+  METALLB_NAMESPACE,
+  metallbAddressPool,
+} from "../../../lib/components/lb/metallb.ts";
 import {
   leftoverContainersCommand,
   removeContainersCommand,
@@ -18,7 +17,7 @@ import {
   sideContainerStartCommands,
   sideContainerStopCommands,
 } from "../../../lib/components/lb/side-container-commands.ts";
-import { checkLab, sideContainersOf } from "../../../lib/components/resolve.ts";
+import { addressPoolsOf, checkLab, sideContainersOf } from "../../../lib/components/resolve.ts";
 import { EXIT, LabError } from "../../../lib/model/errors.ts";
 import { parseLabSpec } from "../../../lib/model/lab-spec.ts";
 import { noteSkip } from "../support/upstream.ts";
@@ -143,15 +142,25 @@ describe("cloud-provider-kind as a side container", () => {
 
 describe("MetalLB's pool against the kind network", () => {
   it("accepts a pool inside one of the network's subnets", () => {
-    expect(checkPoolInNetwork(DEFAULT_METALLB_POOL, ["172.18.0.0/16", "fc00:f853:ccd:e793::/64"])).toEqual({
+    expect(
+      checkPoolInNetwork(metallbAddressPool(DEFAULT_METALLB_POOL), [
+        "172.18.0.0/16",
+        "fc00:f853:ccd:e793::/64",
+      ]),
+    ).toEqual({
       ok: true,
       subnet: "172.18.0.0/16",
     });
-    expect(checkPoolInNetwork("172.19.255.192/27", ["172.19.0.0/16"])).toMatchObject({ ok: true });
+    expect(checkPoolInNetwork(metallbAddressPool("172.19.255.192/27"), ["172.19.0.0/16"])).toMatchObject({
+      ok: true,
+    });
   });
 
   it("rejects a pool outside the network and proposes one inside it", () => {
-    const check = checkPoolInNetwork(DEFAULT_METALLB_POOL, ["172.19.0.0/16", "fc00:f853:ccd:e793::/64"]);
+    const check = checkPoolInNetwork(metallbAddressPool(DEFAULT_METALLB_POOL), [
+      "172.19.0.0/16",
+      "fc00:f853:ccd:e793::/64",
+    ]);
     expect(check).toMatchObject({
       ok: false,
       problem: expect.stringMatching(/outside the kind Docker network \(172\.19\.0\.0\/16, fc00/),
@@ -161,12 +170,16 @@ describe("MetalLB's pool against the kind network", () => {
     expect(check.fix).toContain('pool: "172.19.255.200-172.19.255.250"');
     expect(check.fix).toContain("docker network inspect kind");
     // The suggestion itself passes.
-    expect(checkPoolInNetwork(check.suggestion!, ["172.19.0.0/16"]).ok).toBe(true);
+    expect(checkPoolInNetwork(metallbAddressPool(check.suggestion!), ["172.19.0.0/16"]).ok).toBe(true);
   });
 
   it("rejects a pool that straddles the subnet's edge or takes its broadcast address", () => {
-    expect(checkPoolInNetwork("172.18.255.250-172.19.0.10", ["172.18.0.0/16"]).ok).toBe(false);
-    expect(checkPoolInNetwork("172.18.255.200-172.18.255.255", ["172.18.0.0/16"])).toMatchObject({
+    expect(checkPoolInNetwork(metallbAddressPool("172.18.255.250-172.19.0.10"), ["172.18.0.0/16"]).ok).toBe(
+      false,
+    );
+    expect(
+      checkPoolInNetwork(metallbAddressPool("172.18.255.200-172.18.255.255"), ["172.18.0.0/16"]),
+    ).toMatchObject({
       ok: false,
       problem: expect.stringMatching(/broadcast/),
     });
@@ -174,7 +187,7 @@ describe("MetalLB's pool against the kind network", () => {
 
   it("throws a LabError with the fix for the runtime", () => {
     try {
-      assertPoolInNetwork(DEFAULT_METALLB_POOL, ["10.89.0.0/24"]);
+      assertPoolInNetwork(metallbAddressPool(DEFAULT_METALLB_POOL), ["10.89.0.0/24"]);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(LabError);
@@ -197,8 +210,8 @@ describe("MetalLB's pool against the kind network", () => {
 
   it("gives the runtime the lab's pool, and warns that only Linux hosts reach it", () => {
     const l = resolved({ loadBalancer: { name: "metallb", options: { pool: "172.18.200.0/28" } } });
-    expect(metallbPoolOf(l)).toBe("172.18.200.0/28");
-    expect(metallbPoolOf(resolved({}))).toBeUndefined();
+    expect(addressPoolsOf(l).map((p) => p.range)).toEqual(["172.18.200.0/28"]);
+    expect(addressPoolsOf(resolved({}))).toEqual([]);
     expect(l.findings).toContainEqual(
       expect.objectContaining({
         level: "warning",

@@ -7,9 +7,9 @@
 import { ApiObject, type ApiObjectProps } from "cdk8s";
 import { describe, expect, it } from "vitest";
 import { gatewayApiPins } from "../../../lib/components/gateway/gateway-api-crds.ts";
+import type { K8sObject } from "../../../lib/model/k8s-object.ts";
 import { synthLab } from "../../../lib/synth/synth.ts";
 import { KNOWN_POLICIES } from "../../../lib/validate/admission.ts";
-import type { K8sObject } from "../../../lib/validate/object-ref.ts";
 import { noteSkip, sharedUpstreamPresent, upstreamObjects } from "../support/upstream.ts";
 import { emptyRender, lab, objectsOf, resolved, sharedReader, synth } from "./support.ts";
 

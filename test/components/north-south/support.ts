@@ -1,9 +1,9 @@
 import { Ajv } from "ajv";
 import type { ArtifactReader, RenderedChartReader } from "../../../lib/components/component.ts";
 import { type ResolvedLab, resolveLab } from "../../../lib/components/resolve.ts";
+import type { K8sObject } from "../../../lib/model/k8s-object.ts";
 import { type LabInput, parseLabSpec } from "../../../lib/model/lab-spec.ts";
 import { type SynthOutput, synthLab } from "../../../lib/synth/synth.ts";
-import type { K8sObject } from "../../../lib/validate/object-ref.ts";
 import { cacheFromShared, sharedUpstreamPresent, upstreamObjects } from "../support/upstream.ts";
 
 /**

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ArtifactReader } from "../../../lib/components/component.ts";
 import { parseManifest } from "../../../lib/components/upstream-manifest.ts";
+import type { K8sObject } from "../../../lib/model/k8s-object.ts";
 import { defaultCacheDir, writeBlob } from "../../../lib/upstream/cache.ts";
 import { readerFromCache } from "../../../lib/upstream/fetch-artifacts.ts";
 import { pin } from "../../../lib/upstream/pins.ts";
-import type { K8sObject } from "../../../lib/validate/object-ref.ts";
 import { helmBinary } from "../../support/helm-binary.ts";
 
 /**

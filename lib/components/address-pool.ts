@@ -1,15 +1,15 @@
-import { type Cidr, formatIPv4, type IpFamily, parseAddress, parseCidr } from "../../model/cidr.ts";
-import { EXIT, LabError } from "../../model/errors.ts";
+import { type Cidr, formatIPv4, type IpFamily, parseAddress, parseCidr } from "../model/cidr.ts";
+import { EXIT, LabError } from "../model/errors.ts";
+
+import type { AddressPool } from "./component.ts";
 
 /**
- * MetalLB's address pool, as MetalLB writes it: a CIDR (`172.18.255.192/27`) or a range
- * (`172.18.255.200-172.18.255.250`). In L2 mode the speaker answers ARP for these addresses on
- * the nodes' network, so the pool must lie inside the `kind` Docker network and clear of the
- * addresses Docker hands to containers (from the bottom of the subnet up).
+ * An address pool a component hands out on the `kind` Docker network (a load balancer's), written
+ * as a CIDR (`172.18.255.192/27`) or a range (`172.18.255.200-172.18.255.250`). Its addresses are
+ * announced on the nodes' network (MetalLB's L2 speaker answers ARP for them), so the pool must
+ * lie inside the `kind` network and clear of the addresses Docker hands to containers (from the
+ * bottom of the subnet up). `labs doctor` and `labs up` check it against the real network.
  */
-
-/** Inside Docker's usual 172.18.0.0/16 kind network, at its top end, far from the node IPs. */
-export const DEFAULT_METALLB_POOL = "172.18.255.200-172.18.255.250";
 
 export interface PoolRange {
   text: string;
@@ -36,14 +36,6 @@ export type PoolCheck =
   | { ok: true; subnet: string }
   | { ok: false; problem: string; fix: string; suggestion?: string };
 
-/** The last address of an IPv4 pool (a break-fix fault leaves only it in the pool), or undefined. */
-export function lastPoolAddress(pool: string): string | undefined {
-  const range = parsePool(pool);
-  if (range?.family !== "ipv4") return undefined;
-  // MetalLB hands out a pool's addresses from the bottom up, so the last is the one still free.
-  return formatIPv4(range.last);
-}
-
 /** A pool of 51 addresses near the top of an IPv4 subnet (what the default is for 172.18.0.0/16). */
 export function suggestPool(subnet: Cidr): string | undefined {
   if (subnet.family !== "ipv4" || subnet.prefix > 24) return undefined;
@@ -55,14 +47,15 @@ export function suggestPool(subnet: Cidr): string | undefined {
  * Checks a pool against the subnets of the `kind` Docker network (as `docker network inspect
  * kind` reports them). The runtime calls it at `labs up`, once the network exists.
  */
-export function checkPoolInNetwork(pool: string, networkSubnets: readonly string[]): PoolCheck {
+export function checkPoolInNetwork(addressPool: AddressPool, networkSubnets: readonly string[]): PoolCheck {
+  const { range: pool, what } = addressPool;
   const range = parsePool(pool);
   const inspect = "docker network inspect kind --format '{{json .IPAM.Config}}'";
   if (!range) {
     return {
       ok: false,
-      problem: `MetalLB pool "${pool}" is neither a CIDR nor a first-last address range`,
-      fix: `write it like "${DEFAULT_METALLB_POOL}" (loadBalancer.options.pool)`,
+      problem: `${what} "${pool}" is neither a CIDR nor a first-last address range`,
+      fix: `write it like "${addressPool.example}" (${addressPool.option})`,
     };
   }
   const subnets = networkSubnets.map((s) => parseCidr(s.trim())).filter((c): c is Cidr => !!c);
@@ -72,7 +65,7 @@ export function checkPoolInNetwork(pool: string, networkSubnets: readonly string
     if (range.first === home.first || range.last === home.last) {
       return {
         ok: false,
-        problem: `MetalLB pool ${pool} includes the network or broadcast address of ${home.text}`,
+        problem: `${what} ${pool} includes the network or broadcast address of ${home.text}`,
         fix: "keep the pool strictly inside the subnet",
         suggestion: suggestPool(home),
       };
@@ -84,16 +77,16 @@ export function checkPoolInNetwork(pool: string, networkSubnets: readonly string
   const suggestion = target ? suggestPool(target) : undefined;
   return {
     ok: false,
-    problem: `MetalLB pool ${pool} is outside the kind Docker network (${shown}): the host and nodes could not reach its addresses`,
+    problem: `${what} ${pool} is outside the kind Docker network (${shown}): the host and nodes could not reach its addresses`,
     fix: suggestion
-      ? `set loadBalancer: { name: "metallb", options: { pool: "${suggestion}" } } in the lab (subnets: \`${inspect}\`)`
+      ? `set ${addressPool.setting(suggestion)} in the lab (subnets: \`${inspect}\`)`
       : `pick a pool inside one of the kind network's ${range.family} subnets (\`${inspect}\`)`,
     suggestion,
   };
 }
 
 /** checkPoolInNetwork for the runtime: throws a LabError with the fix when the pool does not fit. */
-export function assertPoolInNetwork(pool: string, networkSubnets: readonly string[]): string {
+export function assertPoolInNetwork(pool: AddressPool, networkSubnets: readonly string[]): string {
   const check = checkPoolInNetwork(pool, networkSubnets);
   if (check.ok) return check.subnet;
   throw new LabError(check.problem, check.fix, EXIT.environment);
