@@ -1,6 +1,6 @@
 /**
  * Bundles the prober (lib/probes/prober/main.ts) into one dependency-free CommonJS file,
- * lib/probes/prober.bundle.cjs, that a pinned `node` image runs in the probe pods.
+ * lib/generated/prober.bundle.cjs, that a pinned `node` image runs in the probe pods.
  *
  *   npx tsx scripts/build-prober.ts           write the bundle
  *   npx tsx scripts/build-prober.ts --check   exit 1 when the committed bundle is stale
@@ -15,7 +15,7 @@ import { build } from "esbuild";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const PROBER_ENTRY = "lib/probes/prober/main.ts";
-export const PROBER_BUNDLE = "lib/probes/prober.bundle.cjs";
+export const PROBER_BUNDLE = "lib/generated/prober.bundle.cjs";
 
 const BANNER = [
   // Generated code is neither formatted nor linted by the project's rules.

@@ -28,12 +28,12 @@ import { fileURLToPath } from "node:url";
 import { findLabs } from "../lib/catalogue.ts";
 import { prepareArtifacts } from "../lib/cli/artifacts.ts";
 import type { K8sObject } from "../lib/model/k8s-object.ts";
-import type { ProbesPlan } from "../lib/probes/check.ts";
 import { runPlanAll } from "../lib/probes/prober/index.ts";
-import { buildReport } from "../lib/probes/report.ts";
-import { type ClusterFacts, resolvePlan } from "../lib/probes/resolver.ts";
-import type { ProbeResult } from "../lib/probes/result.ts";
-import { type InspectionResult, judgeRun } from "../lib/probes/verdict.ts";
+import type { ProbeResult } from "../lib/probes/prober/result.ts";
+import type { ProbesPlan } from "../lib/probes/probes-plan.ts";
+import { buildReport } from "../lib/probes/verdicts/report.ts";
+import { type ClusterFacts, resolvePlan } from "../lib/probes/verdicts/resolver.ts";
+import { type InspectionResult, judgeRun } from "../lib/probes/verdicts/verdict.ts";
 import { hostFingerprint } from "../lib/report/host.ts";
 import {
   type LabRun,

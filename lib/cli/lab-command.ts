@@ -1,9 +1,9 @@
 import type { Argv, Options, PositionalOptions } from "yargs";
 import type { LabSpec } from "../model/lab-spec.ts";
+import { useColor, yellow } from "../model/style.ts";
 import { artifactOptions } from "./artifacts.ts";
 import { defineCommand, type LabsCommand, labsDirOption } from "./command.ts";
 import type { Io } from "./output.ts";
-import { useColor, yellow } from "./style.ts";
 
 /**
  * A command about one lab, `labs <name> <lab>`: what is its own (flags, examples, run) as data,

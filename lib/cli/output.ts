@@ -1,6 +1,6 @@
 import { writeUserFile } from "../files/output.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import { red, useColor, yellow } from "./style.ts";
+import { red, useColor, yellow } from "../model/style.ts";
 
 /** Where commands write: injectable so tests can capture output. */
 export interface Io {

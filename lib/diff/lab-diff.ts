@@ -8,7 +8,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import type { CapabilityName } from "../components/component.ts";
-import type { PlannedCheck, ProbesPlan } from "../probes/check.ts";
+import type { PlannedCheck, ProbesPlan } from "../probes/probes-plan.ts";
 import type { SynthOutput } from "../synth/synth.ts";
 import { describe, identity, type LocatedObject } from "../validate/object-ref.ts";
 import { diffValues, type FieldChange } from "./value-diff.ts";

@@ -15,9 +15,9 @@ import {
   type UnavailableFault,
 } from "../components/fault.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
-import type { ProbesPlan } from "../probes/check.ts";
 import { PROBES_NAMESPACE } from "../probes/clients.ts";
 import type { ProbeLab, ServiceInfo } from "../probes/probe-lab.ts";
+import type { ProbesPlan } from "../probes/probes-plan.ts";
 import { clusterFaults } from "./cluster-faults.ts";
 import {
   type CheckPath,

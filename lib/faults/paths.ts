@@ -6,9 +6,16 @@
  * from the plan and the objects it was made from: no check is listed by name.
  */
 import type { ResolvedLab } from "../components/resolve.ts";
-import type { AddressRef, Layer, PlannedCheck, PodSet, ProbesPlan, ServiceRef } from "../probes/check.ts";
 import { kindNodeNames } from "../probes/clients.ts";
 import { type PortMapping, type ProbeLab, type ServiceInfo, servicesOf } from "../probes/probe-lab.ts";
+import type {
+  AddressRef,
+  Layer,
+  PlannedCheck,
+  PodSet,
+  ProbesPlan,
+  ServiceRef,
+} from "../probes/probes-plan.ts";
 
 /** kube-dns and kubeadm's cluster domain, as every kind cluster has them. */
 const CLUSTER_DOMAIN = "cluster.local";

@@ -1,7 +1,7 @@
 /** `labs faults` output: the console list by layer, and the versioned JSON document. */
 import { FAULT_LAYER_TITLES, FAULT_LAYERS } from "../components/fault.ts";
+import type { Expect } from "../probes/verdicts/fault-check.ts";
 import type { LabFault, LabFaultList, ResolvedCommand } from "./catalogue.ts";
-import type { Expect } from "./signature.ts";
 
 export const FAULTS_KIND = "labs-faults";
 export const FAULTS_VERSION = 1;

@@ -7,12 +7,10 @@
  */
 import type { BrokenInspection, CarriedPath, FaultEffect, NodeRef } from "../components/fault.ts";
 import { serviceProxyText } from "../components/resolve.ts";
-import type { ServiceRef } from "../probes/check.ts";
 import type { ServiceInfo } from "../probes/probe-lab.ts";
+import type { ServiceRef } from "../probes/probes-plan.ts";
+import type { Expect } from "../probes/verdicts/fault-check.ts";
 import { type CheckPath, type PathContext, podLegs, serviceOf } from "./paths.ts";
-
-export const EXPECTS = ["fails", "cannot-run", "may-fail", "passes"] as const;
-export type Expect = (typeof EXPECTS)[number];
 
 export interface CheckSignature {
   id: string;

@@ -7,7 +7,7 @@ import { FAULT_LAYER_TITLES } from "../components/fault.ts";
 import type { LabFault, LabFaultList } from "../faults/catalogue.ts";
 import { compareWithFault } from "../faults/compare.ts";
 import { commandText, countsText } from "../faults/render.ts";
-import type { ProbesPlan } from "../probes/check.ts";
+import type { ProbesPlan } from "../probes/probes-plan.ts";
 
 /** What a run under the fault would give when everything it may break still works. */
 export function expectedRun(f: LabFault, plan: ProbesPlan) {

@@ -4,7 +4,7 @@
  * "apply a deny-all policy" is "nothing changes", and a kindnet lab's names the checks that break.
  */
 import { type ResolvedLab, serviceDataplaneOf } from "../components/resolve.ts";
-import type { PlannedCheck, ProbesPlan } from "../probes/check.ts";
+import type { PlannedCheck, ProbesPlan } from "../probes/probes-plan.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 import { shellWord } from "./shell-word.ts";
 

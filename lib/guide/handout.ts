@@ -6,9 +6,9 @@
 import type { Inspection } from "../components/component.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import { labFaults } from "../faults/catalogue.ts";
-import { LAYERS, type PlannedCheck, type ProbesPlan } from "../probes/check.ts";
 import type { ProbeLab } from "../probes/probe-lab.ts";
-import { LAYER_TITLES } from "../probes/report.ts";
+import { LAYERS, type PlannedCheck, type ProbesPlan } from "../probes/probes-plan.ts";
+import { LAYER_TITLES } from "../probes/verdicts/report.ts";
 import { breakFixSection } from "./break-fix.ts";
 import { exercisesOf } from "./exercises.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";

@@ -7,7 +7,7 @@
  * has no Ingress path), so the picture and the probes always tell the same story.
  */
 import { type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
-import type { Layer, ProbesPlan } from "../probes/check.ts";
+import type { Layer, ProbesPlan } from "../probes/probes-plan.ts";
 
 /** Where a place lives: the machine that runs labs, a kind node, or the virtual Service network. */
 export type Zone = { host: true } | { node: string } | { services: true } | { cluster: true };

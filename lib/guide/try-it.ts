@@ -4,8 +4,15 @@
  * Alpine image); host checks use curl; node inspections use docker exec. Addresses known only
  * at run time are looked up inline with kubectl, so each line can be pasted as it is.
  */
-import type { Action, AddressRef, PlannedCheck, PortRef, ProbesPlan, ServiceRef } from "../probes/check.ts";
-import { PROBER_CONTAINER } from "../probes/probe-clients.ts";
+import type {
+  Action,
+  AddressRef,
+  PlannedCheck,
+  PortRef,
+  ProbesPlan,
+  ServiceRef,
+} from "../probes/probes-plan.ts";
+import { PROBER_CONTAINER } from "../probes/stage/probe-clients.ts";
 import { defaultKubeconfig, labKubectl } from "./kubectl.ts";
 import { shellWord } from "./shell-word.ts";
 

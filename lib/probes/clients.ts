@@ -8,7 +8,7 @@
  * scheduler put the lab's apps.
  */
 import { netexecAnswers } from "../components/apps/answers.ts";
-import type { Labels, PodSet } from "./check.ts";
+import type { Labels, PodSet } from "./probes-plan.ts";
 
 export const PROBES_NAMESPACE = "labs-probes";
 /** The NetworkPolicy truth table's targets live apart, so their policies touch nothing else. */

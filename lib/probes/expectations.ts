@@ -5,7 +5,7 @@
  */
 import type { Capabilities, CapabilityName } from "../components/component.ts";
 import { type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
-import type { ClientIpExpectation, Denial, Expectation } from "./check.ts";
+import type { ClientIpExpectation, Denial, Expectation } from "./probes-plan.ts";
 
 type Extra = Omit<Partial<Expectation>, "outcome" | "reason">;
 

@@ -13,7 +13,6 @@ import {
 } from "../components/apps/answers.ts";
 import type { ResolvedLab } from "../components/resolve.ts";
 import type { K8sObject } from "../model/k8s-object.ts";
-import type { Labels, PodSet, ServiceRef } from "./check.ts";
 import {
   type ClientPod,
   type KindNode,
@@ -23,6 +22,7 @@ import {
   probeClients,
   TARGET_ANSWERS,
 } from "./clients.ts";
+import type { Labels, PodSet, ServiceRef } from "./probes-plan.ts";
 
 /** A manifest fragment read field by field (shapes vary by kind and by author). */
 // biome-ignore lint/suspicious/noExplicitAny: manifests are arbitrary JSON
@@ -112,6 +112,18 @@ export const udpPortOf = (s: ServiceInfo): ServicePort | undefined =>
 /** Services of the lab's apps that probes can exercise: labs-made, with pods behind them. */
 export function appServices(pl: ProbeLab): ServiceInfo[] {
   return servicesOf(pl).filter((s) => s.selector && s.type !== "ExternalName");
+}
+
+/** The path that makes a Service's pods say their name (agnhost `/hostname`), if they declare one. */
+export const namePath = (pl: ProbeLab, s: ServiceInfo): string | undefined =>
+  pathFor(pl, podsOf(s)!, "pod-name");
+
+/**
+ * App Services of one type whose pods answer HTTP with their pod name: the ones a check can judge
+ * by which pod answered.
+ */
+export function servicesNamingPods(pl: ProbeLab, type: ServiceInfo["type"]): ServiceInfo[] {
+  return appServices(pl).filter((s) => s.type === type && httpPortOf(s) && namePath(pl, s));
 }
 
 export function findService(pl: ProbeLab, ref: ServiceRef): ServiceInfo | undefined {

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LabError } from "../model/errors.ts";
-import { type ProbeReport, REPORT_KIND } from "../probes/report.ts";
+import { type ProbeReport, REPORT_KIND } from "../probes/verdicts/report.ts";
 import type { LabLock } from "../synth/lock.ts";
 import type { DataplaneSize, HostFingerprint, LabRun, Performance, StageTiming } from "./run-results.ts";
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { LAYER_TITLES } from "../probes/report.ts";
+import { LAYER_TITLES } from "../probes/verdicts/report.ts";
 import { type Chart, dataplaneChart, latencyCharts, readinessChart, throughputChart } from "./charts.ts";
 import { explainCell, labLabels, verdictMatrix } from "./matrix.ts";
 import type { RunResults } from "./run-results.ts";

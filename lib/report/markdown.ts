@@ -1,5 +1,5 @@
 /** report.md: the same tables as report.html, for pull requests, job summaries and READMEs. */
-import { LAYER_TITLES } from "../probes/report.ts";
+import { LAYER_TITLES } from "../probes/verdicts/report.ts";
 import { explainCell, labLabels, verdictMatrix } from "./matrix.ts";
 import type { LabRun, RunResults } from "./run-results.ts";
 

@@ -3,8 +3,8 @@
  * takes the worst verdict (fail, then error, then pass, then skipped) and keeps every check's
  * expectation, observation and reason, so the cell can explain itself.
  */
-import type { Layer } from "../probes/check.ts";
-import type { Verdict, VerdictStatus } from "../probes/verdict.ts";
+import type { Layer } from "../probes/probes-plan.ts";
+import type { Verdict, VerdictStatus } from "../probes/verdicts/verdict.ts";
 import type { LabRun } from "./run-results.ts";
 
 export type CellStatus = VerdictStatus | "absent";

@@ -7,8 +7,8 @@
 
 import type { DataplaneMeasure } from "../components/component.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import { PROBE_REPORT_SCHEMA } from "../probes/outputs/json.ts";
-import type { ProbeReport } from "../probes/report.ts";
+import { PROBE_REPORT_SCHEMA } from "../probes/verdicts/outputs/json.ts";
+import type { ProbeReport } from "../probes/verdicts/report.ts";
 import type { LabLock } from "../synth/lock.ts";
 import { firstShapeProblem } from "./shape-check.ts";
 

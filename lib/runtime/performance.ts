@@ -1,7 +1,13 @@
+/**
+ * The performance sample `labs compare` takes of every lab, the same on every lab: HTTP latency
+ * through ClusterIP and NodePort (from a probe pod), Ingress, Gateway and LoadBalancer (from the
+ * host) with the engine's latency probe at one request count and concurrency; pod-to-pod TCP
+ * throughput on one node and across nodes with iperf3; the dataplane's size on the first node.
+ */
 import { resolveLab, serviceDataplaneOf } from "../components/resolve.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
-import type { HttpRequestSpec, Probe, ProbePlan } from "../probes/plan.ts";
-import { type Batch, resolvePlan } from "../probes/resolver.ts";
+import type { EnginePlan, HttpRequestSpec, Probe } from "../probes/prober/plan.ts";
+import { type Batch, resolvePlan } from "../probes/verdicts/resolver.ts";
 import type {
   DataplaneSize,
   LatencyPath,
@@ -54,7 +60,7 @@ export function latencyPlans(
       const p = b.plan.probes.find((x) => x.id === probe || x.id.startsWith(`${probe}/`));
       const target = p && httpTarget(p);
       if (!target) continue;
-      const plan: ProbePlan = {
+      const plan: EnginePlan = {
         version: 1,
         probes: [{ id: `latency/${path}`, kind: "latency", ...sample, target: { kind: "http", ...target } }],
       };

@@ -11,7 +11,7 @@ import * as z from "zod/mini";
 import { CLUSTER_PREFIX } from "../model/defaults.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { type LabJson, labJsonSchema } from "../model/lab-json.ts";
-import type { ProbesPlan } from "../probes/check.ts";
+import type { ProbesPlan } from "../probes/probes-plan.ts";
 
 export function stateRoot(
   env: NodeJS.ProcessEnv = process.env,

@@ -14,17 +14,18 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareWithFault, type FaultCheck } from "../faults/compare.ts";
+import { compareWithFault } from "../faults/compare.ts";
 import { EXIT, LabError } from "../model/errors.ts";
-import { PROBES_PLAN_VERSION, type ProbesPlan } from "../probes/check.ts";
-import { renderJson } from "../probes/outputs/json.ts";
-import type { Probe, ProbePlan } from "../probes/plan.ts";
-import { PROBER_COMMAND, PROBER_CONTAINER } from "../probes/probe-clients.ts";
+import type { EnginePlan, Probe } from "../probes/prober/plan.ts";
+import { type ProbeResult, parseResultLines } from "../probes/prober/result.ts";
 import { plannedTarget, runPlanAll } from "../probes/prober/runner.ts";
-import { buildReport, type ProbeReport, reportPassed } from "../probes/report.ts";
-import { type Batch, type ClusterFacts, type ResolvedRun, resolvePlan } from "../probes/resolver.ts";
-import { type ProbeResult, parseResultLines } from "../probes/result.ts";
-import { type InspectionResult, judgeRun } from "../probes/verdict.ts";
+import { PROBES_PLAN_VERSION, type ProbesPlan } from "../probes/probes-plan.ts";
+import { PROBER_COMMAND, PROBER_CONTAINER } from "../probes/stage/probe-clients.ts";
+import type { FaultCheck } from "../probes/verdicts/fault-check.ts";
+import { renderJson } from "../probes/verdicts/outputs/json.ts";
+import { buildReport, type ProbeReport, reportPassed } from "../probes/verdicts/report.ts";
+import { type Batch, type ClusterFacts, type ResolvedRun, resolvePlan } from "../probes/verdicts/resolver.ts";
+import { type InspectionResult, judgeRun } from "../probes/verdicts/verdict.ts";
 import { commandLogger } from "./command-log.ts";
 import { dockerExec } from "./docker.ts";
 import { currentFault } from "./fault-state.ts";
@@ -45,7 +46,7 @@ export interface VerifyOptions {
 }
 
 export interface VerifyOutcome {
-  /** The probe report (lib/probes/report.ts), as written to `file`. */
+  /** The probe report (lib/probes/verdicts/report.ts), as written to `file`. */
   report: ProbeReport;
   /** Every probe passed (skipped ones do not count against it). */
   passed: boolean;
@@ -236,7 +237,7 @@ async function runBatches(
 }
 
 /** The plan's own deadline plus room for kubectl and pod start-up. */
-function batchTimeoutMs(plan: ProbePlan): number {
+function batchTimeoutMs(plan: EnginePlan): number {
   return (plan.deadlineMs ?? 300_000) + 60_000;
 }
 

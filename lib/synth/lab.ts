@@ -13,7 +13,7 @@ import { type AnyLab, asResolvedLab, type ResolvedLab } from "../components/reso
 import { LabError } from "../model/errors.ts";
 import { DEFAULT_KUBE_PROXY_MODE } from "../model/kube-proxy-mode.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
-import { buildProbesStage, type ProbesStage } from "../probes/stage.ts";
+import { buildProbesStage, type ProbesStage } from "../probes/stage/probes-stage.ts";
 import { StageChart } from "./stage-order.ts";
 
 export interface LabProps {

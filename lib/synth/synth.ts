@@ -28,7 +28,7 @@ import {
   type StagePlan,
 } from "../model/lab-json.ts";
 import { stringifyYamlDocuments } from "../model/yaml.ts";
-import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../probes/probe-clients.ts";
+import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../probes/stage/probe-clients.ts";
 import { formatIssue, type ObjectIssue } from "../validate/issue.ts";
 import { lintObjects } from "../validate/lint.ts";
 import { identity, type LocatedObject } from "../validate/object-ref.ts";

@@ -11,10 +11,10 @@
  *   npx tsx test/bench/prober.bench.ts
  */
 import { pathToFileURL } from "node:url";
-import type { Probe } from "../../lib/probes/plan.ts";
-import { PROBE_DEFAULTS } from "../../lib/probes/plan.ts";
+import type { Probe } from "../../lib/probes/prober/plan.ts";
+import { PROBE_DEFAULTS } from "../../lib/probes/prober/plan.ts";
+import type { ProbeResult } from "../../lib/probes/prober/result.ts";
 import { runPlanAll } from "../../lib/probes/prober/runner.ts";
-import type { ProbeResult } from "../../lib/probes/result.ts";
 import { openBlackhole } from "../prober/support/blackhole.ts";
 import { startDnsServer } from "../prober/support/dns-server.ts";
 import { startNetexec, startTcpServer, startUdpNetexec } from "../prober/support/servers.ts";

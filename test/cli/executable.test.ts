@@ -14,7 +14,7 @@ import { completionScript } from "../../lib/cli/commands/completion.ts";
 import { examplePlanText, labPlanMistake } from "../../lib/cli/commands/prober.ts";
 import { shellLine } from "../../lib/cli/commands/show.ts";
 import { joinStdinFlags } from "../../lib/cli/main.ts";
-import { parsePlan } from "../../lib/probes/plan.ts";
+import { parsePlan } from "../../lib/probes/prober/plan.ts";
 import { LABS_BIN, runLabs, runLabsAsync } from "../support/run-labs.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

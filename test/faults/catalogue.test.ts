@@ -11,7 +11,7 @@ import { checkPaths, pathContext } from "../../lib/faults/paths.ts";
 import { renderFaultsConsole } from "../../lib/faults/render.ts";
 import { defaultKubeconfig, labKubectl } from "../../lib/guide/kubectl.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
-import type { Layer, ProbesPlan } from "../../lib/probes/check.ts";
+import type { Layer, ProbesPlan } from "../../lib/probes/probes-plan.ts";
 import { upstreamReader } from "../probes/support.ts";
 
 interface Lab {

@@ -8,7 +8,7 @@ import { findLabs } from "../../lib/catalogue.ts";
 import { type LabFault, type LabFaultList, labFaults } from "../../lib/faults/catalogue.ts";
 import { compareWithFault } from "../../lib/faults/compare.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
-import type { VerdictStatus } from "../../lib/probes/verdict.ts";
+import type { VerdictStatus } from "../../lib/probes/verdicts/verdict.ts";
 import { upstreamReader } from "../probes/support.ts";
 
 let list: LabFaultList;

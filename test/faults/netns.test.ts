@@ -17,10 +17,10 @@ import { type LabFault, type LabFaultList, labFaults, mainServiceOf } from "../.
 import { compareWithFault } from "../../lib/faults/compare.ts";
 import { pathContext } from "../../lib/faults/paths.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
-import type { ProbesPlan } from "../../lib/probes/check.ts";
 import { NETPOL_TARGET_LABEL } from "../../lib/probes/clients.ts";
-import { resolvePlan } from "../../lib/probes/resolver.ts";
-import { judgeRun, type Verdict } from "../../lib/probes/verdict.ts";
+import type { ProbesPlan } from "../../lib/probes/probes-plan.ts";
+import { resolvePlan } from "../../lib/probes/verdicts/resolver.ts";
+import { judgeRun, type Verdict } from "../../lib/probes/verdicts/verdict.ts";
 import { fillValues, lookupValue } from "../../lib/runtime/faults.ts";
 import { upstreamReader } from "../probes/support.ts";
 import {

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { proberBundleSha256, readProberBundle } from "../../lib/probes/prober/bundle-source.ts";
-import { parseResultLines } from "../../lib/probes/result.ts";
+import { parseResultLines } from "../../lib/probes/prober/result.ts";
+import { proberBundleSha256, readProberBundle } from "../../lib/probes/stage/prober-bundle.ts";
 import { buildProberBundle } from "../../scripts/build-prober.ts";
 import { createDropNamespace, netnsUnavailable } from "./support/blackhole.ts";
 import {
@@ -80,6 +80,16 @@ describe("prober bundle", () => {
     expect(required.filter((name) => !name.startsWith("node:"))).toEqual([]);
     expect(bundle).not.toContain(process.cwd());
     expect(bundle).not.toContain("node_modules");
+  });
+
+  it("is built from the engine folder alone, plus lib/model's plain data", () => {
+    // esbuild heads each module with its path: a planner, verdict or stage module pulled into the
+    // engine would show here, and would ship to every probe pod.
+    const sources = [...readProberBundle().matchAll(/^\/\/ (lib\/\S+\.ts)$/gm)].map((m) => m[1]!);
+    expect(sources).toContain("lib/probes/prober/main.ts");
+    expect(sources.filter((s) => !s.startsWith("lib/probes/prober/") && !s.startsWith("lib/model/"))).toEqual(
+      [],
+    );
   });
 
   it("runs a plan file in a bare directory and prints JSON lines with the pod as source", async () => {

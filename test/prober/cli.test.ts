@@ -1,7 +1,7 @@
 /** The prober's command line, in-process with recorded streams. */
 import { describe, expect, it } from "vitest";
 import { type CliIo, parseArgs, proberCli } from "../../lib/probes/prober/cli.ts";
-import { parseResultLines } from "../../lib/probes/result.ts";
+import { parseResultLines } from "../../lib/probes/prober/result.ts";
 import { closedPort } from "./support/servers.ts";
 
 function recordingIo(files: Record<string, string> = {}, stdin = ""): CliIo & { out: string; err: string } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LabError } from "../../lib/model/errors.ts";
-import { checkPlan, parseDnsServer, parsePlan } from "../../lib/probes/plan.ts";
+import { checkPlan, parseDnsServer, parsePlan } from "../../lib/probes/prober/plan.ts";
 
 const validPlan = {
   version: 1,

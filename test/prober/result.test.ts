@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { splitHostPort } from "../../lib/probes/prober/address.ts";
+import {
+  errorCode,
+  outcomeOfError,
+  parseResultLines,
+  sourceFromEnv,
+} from "../../lib/probes/prober/result.ts";
 import { percentile, summarize } from "../../lib/probes/prober/stats.ts";
-import { errorCode, outcomeOfError, parseResultLines, sourceFromEnv } from "../../lib/probes/result.ts";
 
 const errno = (code: string) => Object.assign(new Error(code), { code });
 

@@ -1,9 +1,9 @@
 /** The runner: streaming results, the concurrency limit, the plan deadline, cancellation, the source. */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LabError } from "../../lib/model/errors.ts";
-import type { ProbePlan } from "../../lib/probes/plan.ts";
+import type { EnginePlan } from "../../lib/probes/prober/plan.ts";
+import type { ProbeResult } from "../../lib/probes/prober/result.ts";
 import { runPlan, runPlanAll } from "../../lib/probes/prober/runner.ts";
-import type { ProbeResult } from "../../lib/probes/result.ts";
 import { type Blackhole, startStalledListener } from "./support/blackhole.ts";
 import { plan } from "./support/run.ts";
 import { closedPort, type NetexecServer, startNetexec } from "./support/servers.ts";
@@ -61,7 +61,7 @@ describe("runPlan", () => {
       port: hole.port,
       timeoutMs: 5_000,
     });
-    const p: ProbePlan = {
+    const p: EnginePlan = {
       version: 1,
       concurrency: 1,
       deadlineMs: 300,
@@ -120,7 +120,7 @@ describe("runPlan", () => {
     const bad = {
       version: 1,
       probes: [{ id: "x", kind: "tcp", host: "127.0.0.1", port: 0 }],
-    } as unknown as ProbePlan;
+    } as unknown as EnginePlan;
     await expect(runPlanAll(bad)).rejects.toBeInstanceOf(LabError);
     await expect(runPlanAll(bad)).rejects.toThrow("invalid probe plan: probes[0].port");
   });

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findLabs } from "../../lib/catalogue.ts";
 import { type ResolvedLab, resolveLab } from "../../lib/components/resolve.ts";
 import { check } from "../../lib/probes/catalogue/probe.ts";
-import type { Action, Expectation, PlannedCheck, PodSet, ProbesPlan } from "../../lib/probes/check.ts";
 import { CLIENT_LABELS } from "../../lib/probes/clients.ts";
 import {
   blocked,
@@ -22,10 +21,11 @@ import {
   status,
   underPolicy,
 } from "../../lib/probes/expectations.ts";
+import type { ProbeResult } from "../../lib/probes/prober/result.ts";
 import { DEADLINE_GRACE_MS } from "../../lib/probes/prober/runner.ts";
-import { type ClusterFacts, resolvePlan } from "../../lib/probes/resolver.ts";
-import type { ProbeResult } from "../../lib/probes/result.ts";
-import { judgeRun, type Verdict } from "../../lib/probes/verdict.ts";
+import type { Action, Expectation, PlannedCheck, PodSet, ProbesPlan } from "../../lib/probes/probes-plan.ts";
+import { type ClusterFacts, resolvePlan } from "../../lib/probes/verdicts/resolver.ts";
+import { judgeRun, type Verdict } from "../../lib/probes/verdicts/verdict.ts";
 import type { LiarsConfig, Listener, Personality } from "../prober/support/liars.ts";
 import {
   at,

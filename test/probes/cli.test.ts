@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ProbesPlan } from "../../lib/probes/check.ts";
-import { parseResultLines } from "../../lib/probes/result.ts";
+import { parseResultLines } from "../../lib/probes/prober/result.ts";
+import type { ProbesPlan } from "../../lib/probes/probes-plan.ts";
 import { runLabs } from "../support/run-labs.ts";
 
 describe("labs probes", () => {

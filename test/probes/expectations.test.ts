@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { findLabs } from "../../lib/catalogue.ts";
 import { resolveLab } from "../../lib/components/resolve.ts";
-import { renderPlanConsole } from "../../lib/probes/outputs/console.ts";
-import { checkPlan } from "../../lib/probes/plan.ts";
+import { checkPlan } from "../../lib/probes/prober/plan.ts";
+import { renderPlanConsole } from "../../lib/probes/verdicts/outputs/console.ts";
 import { cataloguePlans, SHARED_UPSTREAM } from "./support.ts";
 
 const plans = await cataloguePlans();

@@ -1,6 +1,6 @@
 /** Cluster facts as the runtime would read them, for a three-node kindnet lab, made up. */
-import type { ProbesPlan } from "../../lib/probes/check.ts";
-import type { ClusterFacts } from "../../lib/probes/resolver.ts";
+import type { ProbesPlan } from "../../lib/probes/probes-plan.ts";
+import type { ClusterFacts } from "../../lib/probes/verdicts/resolver.ts";
 
 type Pod = ClusterFacts["pods"][number];
 

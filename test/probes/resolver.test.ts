@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { findLabs } from "../../lib/catalogue.ts";
 import { sketchPlan } from "../../lib/cli/commands/probes.ts";
-import type { PlannedCheck, ProbesPlan } from "../../lib/probes/check.ts";
-import { checkPlan, type Probe } from "../../lib/probes/plan.ts";
-import { type ClusterFacts, resolvePlan, SAMPLE_SENTINEL } from "../../lib/probes/resolver.ts";
+import { checkPlan, type Probe } from "../../lib/probes/prober/plan.ts";
+import type { PlannedCheck, ProbesPlan } from "../../lib/probes/probes-plan.ts";
+import { type ClusterFacts, resolvePlan, SAMPLE_SENTINEL } from "../../lib/probes/verdicts/resolver.ts";
 import { fakeFacts } from "./fake-facts.ts";
 import { upstreamReader } from "./support.ts";
 

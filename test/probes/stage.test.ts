@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { findLabs } from "../../lib/catalogue.ts";
-import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../../lib/probes/probe-clients.ts";
-import { readProberBundle } from "../../lib/probes/prober/bundle-source.ts";
+import { PROBER_IMAGE, PROBER_IMAGE_DIGEST } from "../../lib/probes/stage/probe-clients.ts";
+import { readProberBundle } from "../../lib/probes/stage/prober-bundle.ts";
 import { synthLab } from "../../lib/synth/synth.ts";
 
 const out = await synthLab((await findLabs(["kindnet-iptables"]))[0]!.spec);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ResolvedExpectation } from "../../lib/probes/resolver.ts";
-import type { AttemptRecord, ProbeResult } from "../../lib/probes/result.ts";
-import { judgeInspection, judgeResult } from "../../lib/probes/verdict.ts";
+import type { AttemptRecord, ProbeResult } from "../../lib/probes/prober/result.ts";
+import type { ResolvedExpectation } from "../../lib/probes/verdicts/resolver.ts";
+import { judgeInspection, judgeResult } from "../../lib/probes/verdicts/verdict.ts";
 
 const attempt = (
   outcome: AttemptRecord["outcome"],

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { PROBE_REPORT_SCHEMA } from "../../lib/probes/outputs/json.ts";
+import { PROBE_REPORT_SCHEMA } from "../../lib/probes/verdicts/outputs/json.ts";
 import { renderRunHtml } from "../../lib/report/html.ts";
 import { renderRunJunit } from "../../lib/report/junit.ts";
 import { renderRunMarkdown } from "../../lib/report/markdown.ts";

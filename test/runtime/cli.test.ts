@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ProbesPlan } from "../../lib/probes/check.ts";
+import type { ProbesPlan } from "../../lib/probes/probes-plan.ts";
 import { type Fake, fakeToolchain } from "../fake-toolchain/fake-toolchain.ts";
 import { LABS_BIN } from "../support/run-labs.ts";
 

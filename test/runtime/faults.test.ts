@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabFaultList } from "../../lib/faults/catalogue.ts";
 import { labFaults } from "../../lib/faults/catalogue.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
-import { PROBE_REPORT_SCHEMA } from "../../lib/probes/outputs/json.ts";
+import { PROBE_REPORT_SCHEMA } from "../../lib/probes/verdicts/outputs/json.ts";
 import { readFaultState } from "../../lib/runtime/fault-state.ts";
 import { breakLab, fillValues, fixLab } from "../../lib/runtime/faults.ts";
 import { LabState } from "../../lib/runtime/state.ts";

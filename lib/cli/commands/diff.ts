@@ -1,10 +1,10 @@
 import { findLabs } from "../../catalogue.ts";
 import { EXIT, LabError } from "../../model/errors.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
+import { useColor } from "../../model/style.ts";
 import { type ArtifactFlags, artifactOptions, prepareArtifacts } from "../artifacts.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { type Io, printJsonOrText } from "../output.ts";
-import { useColor } from "../style.ts";
 
 interface DiffArgs extends ArtifactFlags {
   labA: string;

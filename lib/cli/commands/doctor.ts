@@ -1,8 +1,8 @@
 import { EXIT } from "../../model/errors.ts";
+import { green, red, useColor, yellow } from "../../model/style.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { labSpec } from "../lab-command.ts";
 import type { Io } from "../output.ts";
-import { green, red, useColor, yellow } from "../style.ts";
 
 type Args = { lab?: string; json?: boolean; install?: boolean; labsDir?: string };
 

@@ -1,8 +1,8 @@
 import { EXIT } from "../../model/errors.ts";
+import { bold, dim, useColor } from "../../model/style.ts";
 import { wholeNumber } from "../flags.ts";
 import { labCommand, labSpec } from "../lab-command.ts";
 import type { Io } from "../output.ts";
-import { bold, dim, useColor } from "../style.ts";
 
 async function explain(args: { lab: string; width?: number; labsDir?: string }, io: Io): Promise<number> {
   // The drawing needs room for a node box and its labels; a 0 or NaN width drew nothing useful.

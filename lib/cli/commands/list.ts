@@ -1,7 +1,7 @@
 import type { LabSpec } from "../../model/lab-spec.ts";
+import { table } from "../../model/style.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import type { Io } from "../output.ts";
-import { table } from "../style.ts";
 
 /** One row of `labs list`: read straight from the specs, without loading any component. */
 export function summarize(spec: LabSpec) {

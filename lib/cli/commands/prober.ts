@@ -13,7 +13,7 @@ import type { Io } from "../output.ts";
  * - the lab's probe plan, `probes.plan.json` (`labs synth`, `labs probes --json`): every check
  *   of a lab with its expectation and reason, aimed at Services and pods by name. `labs verify`
  *   reads it, looks up the running cluster's addresses, and turns it into
- * - engine plans (lib/probes/plan.ts, `{ "version": 1, "probes": [...] }`): concrete hosts and
+ * - engine plans (lib/probes/prober/plan.ts, `{ "version": 1, "probes": [...] }`): concrete hosts and
  *   ports, one plan per probe client pod. This is what the prober runs.
  */
 
@@ -31,7 +31,7 @@ const EXAMPLE_PLAN = {
 export const examplePlanText = () => `${JSON.stringify(EXAMPLE_PLAN, null, 2)}\n`;
 
 const HOW_TO_GET_ONE =
-  "`labs prober --example > plan.json` writes an engine plan to start from (format: lib/probes/plan.ts)";
+  "`labs prober --example > plan.json` writes an engine plan to start from (format: lib/probes/prober/plan.ts)";
 
 /**
  * The lab's probe plan given where an engine plan belongs: say which file is which, instead of

@@ -1,9 +1,9 @@
 import type { ArtifactReader } from "../../components/component.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
-import type { ProbesPlan } from "../../probes/check.ts";
+import { useColor } from "../../model/style.ts";
+import type { ProbesPlan } from "../../probes/probes-plan.ts";
 import { labCommand, labSpec, noteIncomplete } from "../lab-command.ts";
 import { type Io, printJsonOrText } from "../output.ts";
-import { useColor } from "../style.ts";
 
 export interface SketchedPlan {
   plan: ProbesPlan;
@@ -24,7 +24,7 @@ export async function sketchPlan(spec: LabSpec, readArtifact?: ArtifactReader): 
 async function probes(args: { lab: string; json?: boolean; labsDir?: string }, io: Io): Promise<number> {
   const { plan, incomplete } = await sketchPlan(await labSpec(args.lab, args.labsDir));
   await printJsonOrText(io, args.json, plan, async (p) => {
-    const { renderPlanConsole } = await import("../../probes/outputs/console.ts");
+    const { renderPlanConsole } = await import("../../probes/verdicts/outputs/console.ts");
     return renderPlanConsole(p, { color: useColor() });
   });
   noteIncomplete(io, plan.lab, incomplete, { how: "planned", what: "plan" });

@@ -1,6 +1,6 @@
+import { bold, yellow } from "../../model/style.ts";
 import { labCommand, labSpec } from "../lab-command.ts";
 import type { Io } from "../output.ts";
-import { bold, yellow } from "../style.ts";
 
 /** A command as one line that pastes into a shell and runs the same argv: words quoted only where needed. */
 export function shellLine(argv: readonly string[]): string {

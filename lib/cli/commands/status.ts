@@ -1,7 +1,7 @@
 import { EXIT } from "../../model/errors.ts";
+import { table } from "../../model/style.ts";
 import { defineCommand } from "../command.ts";
 import type { Io } from "../output.ts";
-import { table } from "../style.ts";
 
 async function runStatus(args: { json?: boolean }, io: Io): Promise<number> {
   const { labsStatus, formatAge } = await import("../../runtime/status.ts");

@@ -1,10 +1,10 @@
 import { EXIT } from "../../model/errors.ts";
+import { useColor } from "../../model/style.ts";
 import type { ArtifactFlags } from "../artifacts.ts";
 import { positiveNumber } from "../flags.ts";
 import { interruptible } from "../interruptible.ts";
 import { labCommand, labSpec } from "../lab-command.ts";
 import type { Io } from "../output.ts";
-import { useColor } from "../style.ts";
 
 type Args = ArtifactFlags & {
   lab: string;
@@ -108,7 +108,7 @@ async function runUp(args: Args, io: Io): Promise<number> {
       io.out(`export KUBECONFIG=${result.kubeconfig}`);
       if (v) {
         if (!v.passed) {
-          const { renderReportConsole } = await import("../../probes/outputs/console.ts");
+          const { renderReportConsole } = await import("../../probes/verdicts/outputs/console.ts");
           io.out(`\n${renderReportConsole(v.report, { color: useColor() })}`);
         }
         io.out(`probes: ${v.summary} (report ${v.file}; \`labs verify ${spec.name}\` runs them again)`);

@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { writeError } from "../../files/output.ts";
 import { EXIT } from "../../model/errors.ts";
+import { useColor } from "../../model/style.ts";
 import { pathFlag } from "../flags.ts";
 import { interruptible } from "../interruptible.ts";
 import { labCommand } from "../lab-command.ts";
 import type { Io } from "../output.ts";
-import { useColor } from "../style.ts";
 
 /** The report files are verify's own output, rewritten on every run (like `--md report.md` in the README). */
 function writeReport(path: string, text: string, flag: string): void {
@@ -30,19 +30,19 @@ async function runVerify(args: Args, io: Io): Promise<number> {
     const outcome = await verifyLab({ lab: args.lab, signal });
     const { report } = outcome;
     if (junit) {
-      const { renderJunit } = await import("../../probes/outputs/junit.ts");
+      const { renderJunit } = await import("../../probes/verdicts/outputs/junit.ts");
       writeReport(junit, renderJunit(report), "--junit");
     }
     if (md) {
-      const { renderMarkdown } = await import("../../probes/outputs/markdown.ts");
+      const { renderMarkdown } = await import("../../probes/verdicts/outputs/markdown.ts");
       writeReport(md, renderMarkdown(report), "--md");
     }
     if (args.json) {
-      const { renderJson } = await import("../../probes/outputs/json.ts");
+      const { renderJson } = await import("../../probes/verdicts/outputs/json.ts");
       io.out(renderJson(report));
       if (outcome.fault) io.err(`labs: broken on purpose: ${outcome.fault.summary}`);
     } else {
-      const { renderReportConsole } = await import("../../probes/outputs/console.ts");
+      const { renderReportConsole } = await import("../../probes/verdicts/outputs/console.ts");
       io.out(renderReportConsole(report, { color: useColor() }));
       io.out(`report: ${outcome.file}`);
       if (outcome.fault) {

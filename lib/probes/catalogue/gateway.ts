@@ -1,7 +1,7 @@
 import type { HttpAnswers } from "../../components/apps/answers.ts";
-import type { PlannedCheck, PodSet, ServiceRef } from "../check.ts";
 import { missing, throughNorthSouth } from "../expectations.ts";
 import { answersOf, byKind, findService, type Loose, type ProbeLab, podsOf } from "../probe-lab.ts";
+import type { PlannedCheck, PodSet, ServiceRef } from "../probes-plan.ts";
 import { check, defineProbe, HOST, type LeftOut, type Planned, withLeftOut } from "./probe.ts";
 import { concreteHost, type Entry, gatewayEntryPoint, pathSlug, routePath } from "./routes.ts";
 

@@ -1,6 +1,6 @@
-import type { PlannedCheck, ServiceRef } from "../check.ts";
 import { missing, status, throughNorthSouth } from "../expectations.ts";
 import { answersOf, byKind, findService, type Loose, type ProbeLab, podsOf } from "../probe-lab.ts";
+import type { PlannedCheck, ServiceRef } from "../probes-plan.ts";
 import { check, defineProbe, HOST, httpGet, type LeftOut, type Planned, withLeftOut } from "./probe.ts";
 import { entryPoint, pathSlug, routePath } from "./routes.ts";
 

@@ -1,13 +1,14 @@
 import { missing, sourceIpThroughLoadBalancer, throughNorthSouth } from "../expectations.ts";
-import { appServices, httpPortOf, type ProbeLab, pathFor, podsOf, type ServiceInfo } from "../probe-lab.ts";
+import { httpPortOf, namePath, pathFor, podsOf, type ServiceInfo, servicesNamingPods } from "../probe-lab.ts";
+import type { Endpoint } from "../probes-plan.ts";
 import { check, defineProbe, HOST, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
 import { cannotSay } from "./services.ts";
 
-function loadBalancerServices(pl: ProbeLab): ServiceInfo[] {
-  return appServices(pl).filter(
-    (s) => s.type === "LoadBalancer" && httpPortOf(s) && pathFor(pl, podsOf(s)!, "pod-name"),
-  );
-}
+/** Where the host reaches a LoadBalancer Service: its external IP, at its HTTP port. */
+const externalEntry = (s: ServiceInfo): Endpoint => ({
+  address: { loadBalancerIp: s },
+  port: httpPortOf(s)!.port,
+});
 
 const NONE = "no LoadBalancer Service in this lab's apps whose pods answer with their pod name";
 
@@ -20,15 +21,12 @@ export const hostLoadBalancer = defineProbe({
   plan(pl) {
     const absent = missing(pl.lab, "loadBalancer");
     if (absent) return { skip: absent };
-    const checks = loadBalancerServices(pl).map((s) =>
+    const checks = servicesNamingPods(pl, "LoadBalancer").map((s) =>
       check(
         this,
         [s.namespace, s.service],
         HOST,
-        httpGet(
-          { address: { loadBalancerIp: s }, port: httpPortOf(s)!.port },
-          pathFor(pl, podsOf(s)!, "pod-name")!,
-        ),
+        httpGet(externalEntry(s), namePath(pl, s)!),
         throughNorthSouth(pl.lab, "loadBalancer", `${s.service} has an external IP`, {
           backendIn: podsOf(s)!,
         }),
@@ -49,7 +47,7 @@ export const sourceIp = defineProbe({
     const absent = missing(pl.lab, "loadBalancer");
     if (absent) return { skip: absent };
     const leftOut: LeftOut[] = [];
-    const checks = loadBalancerServices(pl).flatMap((s) => {
+    const checks = servicesNamingPods(pl, "LoadBalancer").flatMap((s) => {
       const describes = `host → ${s.service}.${s.namespace} LoadBalancer IP /clientip (externalTrafficPolicy ${s.externalTrafficPolicy})`;
       const pods = podsOf(s)!;
       const path = pathFor(pl, pods, "client-address");
@@ -68,11 +66,7 @@ export const sourceIp = defineProbe({
           this,
           [s.namespace, s.service],
           HOST,
-          httpGet(
-            { address: { loadBalancerIp: s }, port: httpPortOf(s)!.port },
-            path,
-            perPod ? { backendPath: pathFor(pl, pods, "pod-name")! } : {},
-          ),
+          httpGet(externalEntry(s), path, perPod ? { backendPath: namePath(pl, s)! } : {}),
           perPod ? { ...expect, backendIn: pods } : expect,
           describes,
         ),

@@ -1,4 +1,3 @@
-import type { PlannedCheck } from "../check.ts";
 import {
   ALLOWED_CLIENT_LABEL,
   ALLOWED_CLIENT_VALUE,
@@ -10,6 +9,7 @@ import {
 } from "../clients.ts";
 import { allowedByPolicy, reachable, underPolicy } from "../expectations.ts";
 import { clientsOf, httpPortOf } from "../probe-lab.ts";
+import type { PlannedCheck } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, httpGet } from "./probe.ts";
 import { CLUSTER_DOMAIN, primaryService } from "./services.ts";
 

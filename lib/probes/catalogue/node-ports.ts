@@ -1,25 +1,19 @@
-import type { Expectation, PortRef } from "../check.ts";
 import { noLocalEndpointDenial, throughServiceProxy } from "../expectations.ts";
 import {
-  appServices,
   clientsOf,
   hostPortFor,
   httpPortOf,
+  namePath,
   type ProbeLab,
-  pathFor,
   podsOf,
   type ServiceInfo,
+  servicesNamingPods,
 } from "../probe-lab.ts";
+import type { AddressRef, Expectation, PortRef } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, HOST, httpGet, orSkip } from "./probe.ts";
 
 /** NodePort Services of the lab's apps whose pods answer HTTP with their pod name. */
-function nodePortServices(pl: ProbeLab): ServiceInfo[] {
-  return appServices(pl).filter(
-    (s) => s.type === "NodePort" && httpPortOf(s) && pathFor(pl, podsOf(s)!, "pod-name"),
-  );
-}
-
-const namePath = (pl: ProbeLab, s: ServiceInfo) => pathFor(pl, podsOf(s)!, "pod-name")!;
+const nodePortServices = (pl: ProbeLab) => servicesNamingPods(pl, "NodePort");
 
 function nodePortOf(s: ServiceInfo): PortRef {
   const port = httpPortOf(s)!;
@@ -54,6 +48,28 @@ function expectation(pl: ProbeLab, s: ServiceInfo, what: string, node?: string):
 
 const NONE = "no NodePort Service in this lab's apps whose pods answer with their pod name";
 
+/** The first client pod asks every NodePort Service at its node port on `node` (reached at `address`). */
+function fromFirstClient(
+  probe: { id: string },
+  pl: ProbeLab,
+  address: AddressRef,
+  node: string,
+  also: string,
+) {
+  const { first } = clientsOf(pl);
+  const checks = nodePortServices(pl).map((s) =>
+    check(
+      probe,
+      [s.namespace, s.service],
+      fromClient(first),
+      httpGet({ address, port: nodePortOf(s) }, namePath(pl, s)!),
+      expectation(pl, s, `the node port of ${s.service} is open on ${node}${also}`),
+      `${first.name} → ${node}:nodePort of ${s.service}.${s.namespace}`,
+    ),
+  );
+  return orSkip(checks, NONE);
+}
+
 export const nodePortOwnNode = defineProbe({
   id: "nodeport-own-node",
   layer: "service",
@@ -62,17 +78,7 @@ export const nodePortOwnNode = defineProbe({
     "A NodePort opens the same port on every node's IP; the service proxy on that node translates it to a pod, just like a ClusterIP.",
   plan(pl) {
     const { first } = clientsOf(pl);
-    const checks = nodePortServices(pl).map((s) =>
-      check(
-        this,
-        [s.namespace, s.service],
-        fromClient(first),
-        httpGet({ address: { nodeIp: "same" }, port: nodePortOf(s) }, namePath(pl, s)),
-        expectation(pl, s, `the node port of ${s.service} is open on ${first.node}`),
-        `${first.name} → ${first.node}:nodePort of ${s.service}.${s.namespace}`,
-      ),
-    );
-    return orSkip(checks, NONE);
+    return fromFirstClient(this, pl, { nodeIp: "same" }, first.node, "");
   },
 });
 
@@ -86,17 +92,7 @@ export const nodePortOtherNode = defineProbe({
     const { first } = clientsOf(pl);
     const other = pl.nodes.find((n) => n.name !== first.node);
     if (!other) return { skip: "the lab has a single node: there is no other node to enter through" };
-    const checks = nodePortServices(pl).map((s) =>
-      check(
-        this,
-        [s.namespace, s.service],
-        fromClient(first),
-        httpGet({ address: { nodeIp: "other", node: other.name }, port: nodePortOf(s) }, namePath(pl, s)),
-        expectation(pl, s, `the node port of ${s.service} is open on ${other.name} too`),
-        `${first.name} → ${other.name}:nodePort of ${s.service}.${s.namespace}`,
-      ),
-    );
-    return orSkip(checks, NONE);
+    return fromFirstClient(this, pl, { nodeIp: "other", node: other.name }, other.name, " too");
   },
 });
 
@@ -119,7 +115,7 @@ export const hostNodePort = defineProbe({
           this,
           [s.namespace, s.service],
           HOST,
-          httpGet({ address: { ip }, port: mapping.hostPort }, namePath(pl, s)),
+          httpGet({ address: { ip }, port: mapping.hostPort }, namePath(pl, s)!),
           expectation(
             pl,
             s,

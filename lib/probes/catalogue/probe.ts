@@ -3,9 +3,10 @@
  * for a lab, or why it does not apply. Adding a probe = one definition in a family file + one line
  * in `index.ts`.
  */
-import type { Action, Endpoint, Expectation, PlannedCheck, ProbeInfo, SourceRef } from "../check.ts";
+
 import type { ClientPod } from "../clients.ts";
 import type { ProbeLab } from "../probe-lab.ts";
+import type { Action, Endpoint, Expectation, PlannedCheck, ProbeInfo, SourceRef } from "../probes-plan.ts";
 
 /** A check a probe could have planned but left out, and why. */
 export interface LeftOut {

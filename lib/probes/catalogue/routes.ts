@@ -4,9 +4,9 @@
  * that proves where a request went, and how to name a route's path in a check id.
  */
 import { type HttpAnswers, pathThroughRoute, SAYS_WORDS, type Says } from "../../components/apps/answers.ts";
-import type { AddressRef, PortRef } from "../check.ts";
 import { missing } from "../expectations.ts";
 import { byKind, hostPortFor, type Loose, type ProbeLab } from "../probe-lab.ts";
+import type { AddressRef, PortRef } from "../probes-plan.ts";
 
 /** A path as a check-id segment: `/` → `root`, `/v2/api` → `v2-api`. */
 export function pathSlug(path: string): string {

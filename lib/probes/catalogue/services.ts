@@ -1,17 +1,18 @@
 import { SAYS_WORDS } from "../../components/apps/answers.ts";
-import type { Endpoint, PlannedCheck } from "../check.ts";
 import { HAIRPIN_SERVICE, PEERS_SERVICE, PROBES_NAMESPACE, podSetOf, TARGET_HTTP_PORT } from "../clients.ts";
 import { blocked, sourceIpInsideCluster, throughServiceProxy } from "../expectations.ts";
 import {
-  appServices,
   clientsOf,
   httpPortOf,
+  namePath,
   type ProbeLab,
   pathFor,
   podsOf,
   type ServiceInfo,
+  servicesNamingPods,
   udpPortOf,
 } from "../probe-lab.ts";
+import type { Endpoint, PlannedCheck } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
 
 /** Cluster DNS domain: kind keeps kubeadm's default. */
@@ -19,18 +20,13 @@ export const CLUSTER_DOMAIN = "cluster.local";
 
 /** ClusterIP Services of the lab's apps whose pods answer HTTP with their pod name. */
 export function netexecClusterIpServices(pl: ProbeLab): ServiceInfo[] {
-  return appServices(pl).filter(
-    (s) => s.type === "ClusterIP" && !s.headless && httpPortOf(s) && pathFor(pl, podsOf(s)!, "pod-name"),
-  );
+  return servicesNamingPods(pl, "ClusterIP").filter((s) => !s.headless);
 }
 
 /** The lab's main app Service: the first ClusterIP Service answering HTTP. */
 export function primaryService(pl: ProbeLab): ServiceInfo | undefined {
   return netexecClusterIpServices(pl)[0];
 }
-
-/** The path that makes the Service's pods say their name (agnhost `/hostname`). */
-export const namePath = (pl: ProbeLab, s: ServiceInfo) => pathFor(pl, podsOf(s)!, "pod-name")!;
 
 /** Why a Service's pods cannot take a check that needs them to say `what`. */
 export const cannotSay = (s: ServiceInfo, what: keyof typeof SAYS_WORDS) =>
@@ -111,7 +107,7 @@ function byName(
       probe,
       [s.namespace, s.service],
       fromClient(first),
-      httpGet({ address: { dnsName: name(s) }, port }, namePath(pl, s)),
+      httpGet({ address: { dnsName: name(s) }, port }, namePath(pl, s)!),
       throughServiceProxy(pl.lab, why, { backendIn: podsOf(s)! }),
       `${first.name} → http://${name(s)}:${port}`,
     ),
@@ -149,7 +145,7 @@ export const serviceByShortName = defineProbe({
           this,
           ["other-namespace", s.service],
           fromClient(first),
-          httpGet({ address: { dnsName: s.service }, port: httpPortOf(s)!.port }, namePath(pl, s)),
+          httpGet({ address: { dnsName: s.service }, port: httpPortOf(s)!.port }, namePath(pl, s)!),
           blocked(
             `${s.service} lives in ${s.namespace}, not in ${PROBES_NAMESPACE}: no search domain of the client completes the short name, so the lookup fails with NXDOMAIN and nothing is sent`,
             "nxdomain",
@@ -271,7 +267,7 @@ export const endpointCoverage = defineProbe({
         this,
         [s.namespace, s.service],
         fromClient(first),
-        { kind: "coverage", to, path: namePath(pl, s), backends: podsOf(s)! },
+        { kind: "coverage", to, path: namePath(pl, s)!, backends: podsOf(s)! },
         throughServiceProxy(pl.lab, "each new connection may land on any ready endpoint", {
           backendIn: podsOf(s)!,
         }),

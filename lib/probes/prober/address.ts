@@ -1,9 +1,9 @@
 /** Host/port text, and name resolution as a step of its own before a connection. */
 import dns from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import type { LookupEvidence, ProbeTarget, Protocol } from "../result.ts";
-import { errorCode, errorMessage, outcomeOfError } from "../result.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
+import type { LookupEvidence, ProbeTarget, Protocol } from "./result.ts";
+import { errorCode, errorMessage, outcomeOfError } from "./result.ts";
 import { stubLookup } from "./stub-resolver.ts";
 import { bounded, now, since } from "./timing.ts";
 

@@ -9,8 +9,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { LabError } from "../../model/errors.ts";
-import { parsePlan } from "../plan.ts";
-import { errorMessage } from "../result.ts";
+import { parsePlan } from "./plan.ts";
+import { errorMessage } from "./result.ts";
 import { runPlan } from "./runner.ts";
 
 export interface CliIo {

@@ -1,8 +1,8 @@
 /**
  * The shapes passed between the runner, the probe kinds and the helpers. Node built-ins only:
- * everything under `prober/` except `bundle-source.ts` ends up in the bundled prober.
+ * everything under `prober/` ends up in the bundled prober.
  */
-import type { Phase, ProbeResult, ProbeSource } from "../result.ts";
+import type { Phase, ProbeResult, ProbeSource } from "./result.ts";
 
 /** Limits of one attempt: its own timer, and the plan's cancellation (deadline, early stop). */
 export interface AttemptContext {
@@ -37,7 +37,7 @@ export type Evidence = Pick<
 export interface AttemptReport extends Evidence {
   /** The target answered at all (a TCP handshake, any HTTP response, a UDP reply, any DNS reply). */
   reached: boolean;
-  /** How far the attempt got before it ended (see PHASES in ../result.ts). */
+  /** How far the attempt got before it ended (see PHASES in result.ts). */
   phase: Phase;
   ms: number;
 }
@@ -50,6 +50,6 @@ export interface ProbeContext {
 }
 
 /** What a probe kind returns; the runner adds id, kind, source and timing. */
-export type ProbeReport = Omit<ProbeResult, "id" | "kind" | "source" | "startedAt" | "totalMs">;
+export type KindReport = Omit<ProbeResult, "id" | "kind" | "source" | "startedAt" | "totalMs">;
 
-export type ProbeRunner<P> = (probe: P, ctx: ProbeContext) => Promise<ProbeReport>;
+export type ProbeRunner<P> = (probe: P, ctx: ProbeContext) => Promise<KindReport>;

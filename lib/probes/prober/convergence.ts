@@ -5,11 +5,13 @@
  * the first poll's start to the start of the poll that saw the change, so its resolution is one
  * interval (plus a timeout when the old state was a timeout).
  */
-import type { ConvergenceProbe, ConvergenceTarget } from "../plan.ts";
-import { PROBE_DEFAULTS } from "../plan.ts";
-import type { ConvergenceStats, Outcome } from "../result.ts";
-import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
-import { toProbeReport } from "./discipline.ts";
+
+import type { AttemptReport, KindReport, ProbeRunner } from "./context.ts";
+import { toKindReport } from "./discipline.ts";
+import type { Outcome } from "./outcome.ts";
+import type { ConvergenceProbe, ConvergenceTarget } from "./plan.ts";
+import { PROBE_DEFAULTS } from "./plan.ts";
+import type { ConvergenceStats } from "./result.ts";
 import { FailureSample, subAttempt } from "./sub-probe.ts";
 import { now, sleep } from "./timing.ts";
 
@@ -61,7 +63,7 @@ export const runConvergence: ProbeRunner<ConvergenceProbe> = async (probe, ctx) 
   }
 
   const final = last!;
-  const report: ProbeReport = toProbeReport(final, [final]);
+  const report: KindReport = toKindReport(final, [final]);
   report.attempts = { count: polls, list: failures.list };
   report.convergence = {
     initial: first!.outcome,

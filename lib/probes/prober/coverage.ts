@@ -6,11 +6,12 @@
  * so the verdict can refuse a stray backend or a dead endpoint. The outcome is `connected` when no
  * backend is missing; else `timeout` if some answered, or the most frequent failure if none did.
  */
-import type { CoverageProbe } from "../plan.ts";
-import { PROBE_DEFAULTS } from "../plan.ts";
-import type { Outcome } from "../result.ts";
-import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
+
+import type { AttemptReport, KindReport, ProbeRunner } from "./context.ts";
 import { httpAttempt } from "./http.ts";
+import type { Outcome } from "./outcome.ts";
+import type { CoverageProbe } from "./plan.ts";
+import { PROBE_DEFAULTS } from "./plan.ts";
 import { FailureSample, subProtocol } from "./sub-probe.ts";
 import { mostCommon, now, sleep } from "./timing.ts";
 
@@ -56,7 +57,7 @@ export const runCoverage: ProbeRunner<CoverageProbe> = async (probe, ctx) => {
   const seen = Object.keys(counts).sort();
   const outcome: Outcome =
     missing.size === 0 ? "connected" : answered > 0 ? "timeout" : (mostCommon(errorOutcomes) ?? "timeout");
-  const report: ProbeReport = {
+  const report: KindReport = {
     protocol: subProtocol({ kind: "http", ...request }),
     target: last?.target ?? { asked: probe.request.url },
     outcome,

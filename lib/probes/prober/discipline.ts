@@ -12,10 +12,12 @@
  *   drop, a reject) is the verdict's call, from each attempt's outcome and phase.
  * - no `expect`: one attempt.
  */
-import type { Expect } from "../plan.ts";
-import { PROBE_DEFAULTS } from "../plan.ts";
-import type { AttemptRecord, Outcome } from "../result.ts";
-import type { AttemptContext, AttemptReport, ProbeContext, ProbeReport, ProbeRunner } from "./context.ts";
+
+import type { AttemptContext, AttemptReport, KindReport, ProbeContext, ProbeRunner } from "./context.ts";
+import type { Outcome } from "./outcome.ts";
+import type { Expect } from "./plan.ts";
+import { PROBE_DEFAULTS } from "./plan.ts";
+import type { AttemptRecord } from "./result.ts";
 import { now, sleep } from "./timing.ts";
 
 interface Disciplined {
@@ -38,10 +40,10 @@ export function withDiscipline<P>(attempt: Attempt<P>): ProbeRunner<P & Discipli
     if (probe.expect === "reachable") {
       const window = probe.retryWindowMs ?? ctx.defaults.retryWindowMs;
       const reports = await attemptsForReachable(once, window, ctx);
-      return toProbeReport(reports.at(-1)!, reports, "reachable");
+      return toKindReport(reports.at(-1)!, reports, "reachable");
     }
     const report = await once();
-    return toProbeReport(report, [report]);
+    return toKindReport(report, [report]);
   };
 }
 
@@ -82,19 +84,19 @@ async function attemptsForBlocked(
 /** Outcomes that end an attempt before any answer: what a block can look like, never a pass by itself. */
 const UNANSWERED: readonly Outcome[] = ["refused", "timeout", "reset", "unreachable", "dns-error"];
 
-function blockedReport(reports: AttemptReport[]): ProbeReport {
+function blockedReport(reports: AttemptReport[]): KindReport {
   const leak = reports.find((r) => r.reached);
   const shown = leak ?? reports.at(-1)!;
   const confirmed =
     reports.length >= PROBE_DEFAULTS.blockedAttempts && reports.every((r) => UNANSWERED.includes(r.outcome));
-  const report = toProbeReport(shown, reports, "blocked");
+  const report = toKindReport(shown, reports, "blocked");
   report.blockConfirmed = confirmed && leak === undefined;
   return report;
 }
 
-export function toProbeReport(shown: AttemptReport, reports: AttemptReport[], expect?: Expect): ProbeReport {
+export function toKindReport(shown: AttemptReport, reports: AttemptReport[], expect?: Expect): KindReport {
   const { reached: _reached, ms: _ms, ...evidence } = shown;
-  const report: ProbeReport = {
+  const report: KindReport = {
     ...evidence,
     attempts: { count: reports.length, list: reports.map(toRecord) },
   };

@@ -4,11 +4,11 @@
  * answer; `resolver: "lookup"` uses getaddrinfo instead, with search domains, as most programs do.
  */
 import dns from "node:dns";
-import type { DnsProbe } from "../plan.ts";
-import { parseDnsServer } from "../plan.ts";
-import type { DnsEvidence, ProbeTarget } from "../result.ts";
-import { errorCode } from "../result.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
+import type { DnsProbe } from "./plan.ts";
+import { parseDnsServer } from "./plan.ts";
+import type { DnsEvidence, ProbeTarget } from "./result.ts";
+import { errorCode } from "./result.ts";
 import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
 
 type DnsAsk = Pick<DnsProbe, "name" | "type" | "server" | "resolver">;

@@ -1,6 +1,6 @@
 /** Reading a named value (backend name, client address) out of an HTTP response. */
 import type { IncomingHttpHeaders } from "node:http";
-import type { FieldSource, HttpRequestSpec } from "../plan.ts";
+import type { FieldSource, HttpRequestSpec } from "./plan.ts";
 
 export interface ResponseView {
   headers: IncomingHttpHeaders;

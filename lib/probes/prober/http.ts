@@ -16,9 +16,6 @@ import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
 import { isIP } from "node:net";
-import type { HttpRequestSpec } from "../plan.ts";
-import { PROBE_DEFAULTS } from "../plan.ts";
-import type { LookupEvidence, Phase, ProbeTarget, Protocol } from "../result.ts";
 import {
   isFailedLookup,
   lookupFailureReport,
@@ -29,6 +26,9 @@ import {
 } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import { backendSource, clientIpSource, readField } from "./fields.ts";
+import type { HttpRequestSpec } from "./plan.ts";
+import { PROBE_DEFAULTS } from "./plan.ts";
+import type { LookupEvidence, Phase, ProbeTarget, Protocol } from "./result.ts";
 import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
 
 const USER_AGENT = "labs-prober/1";

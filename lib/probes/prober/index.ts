@@ -1,4 +1,3 @@
-/** The prober as a library: run a plan in-process on the host, or ship the bundle to probe pods. */
-export { PROBER_BUNDLE_PATH, proberBundleSha256, readProberBundle } from "./bundle-source.ts";
+/** The prober as a library, run in-process on the host (the probe pods run its bundle: stage/prober-bundle.ts). */
 export type { RunOptions } from "./runner.ts";
 export { runPlan, runPlanAll, runProbe } from "./runner.ts";

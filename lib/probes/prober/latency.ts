@@ -3,9 +3,10 @@
  * successful ones; failures are counted by outcome. The result's outcome is `connected` when
  * every request succeeded, else the most frequent failure.
  */
-import type { LatencyProbe } from "../plan.ts";
-import type { Outcome } from "../result.ts";
-import type { AttemptReport, ProbeReport, ProbeRunner } from "./context.ts";
+
+import type { AttemptReport, KindReport, ProbeRunner } from "./context.ts";
+import type { Outcome } from "./outcome.ts";
+import type { LatencyProbe } from "./plan.ts";
 import { forEachLimit } from "./pool.ts";
 import { summarize } from "./stats.ts";
 import { FailureSample, subAttempt, subProtocol } from "./sub-probe.ts";
@@ -32,7 +33,7 @@ export const runLatency: ProbeRunner<LatencyProbe> = async (probe, ctx) => {
   });
   const errors = made - samples.length;
   const outcome = errors === 0 && made > 0 ? "connected" : (mostCommon(errorOutcomes) ?? "timeout");
-  const report: ProbeReport = {
+  const report: KindReport = {
     protocol: subProtocol(probe.target),
     target: last?.target ?? { asked: "" },
     outcome,

@@ -1,5 +1,5 @@
 /**
- * Entry point of the bundled prober (`lib/probes/prober.bundle.cjs`, built by
+ * Entry point of the bundled prober (`lib/generated/prober.bundle.cjs`, built by
  * `scripts/build-prober.ts`). Node built-ins only: it runs in a bare `node` image.
  *
  * The process exits as soon as the plan's results are written, whatever is still pending: a

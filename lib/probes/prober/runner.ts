@@ -7,14 +7,14 @@
  * In a probe pod: `node prober.js --plan /plan/plan.json` (see cli.ts), same code.
  */
 import { setMaxListeners } from "node:events";
-import type { Probe, ProbePlan, SubProbe } from "../plan.ts";
-import { PROBE_DEFAULTS, parsePlan } from "../plan.ts";
-import type { ProbeResult, ProbeSource, ProbeTarget, Protocol } from "../result.ts";
-import { errorMessage, sourceFromEnv } from "../result.ts";
 import { joinHostPort } from "./address.ts";
 import type { ProbeContext, ProbeRunner } from "./context.ts";
+import type { EnginePlan, Probe, SubProbe } from "./plan.ts";
+import { PROBE_DEFAULTS, parsePlan } from "./plan.ts";
 import { forEachLimit } from "./pool.ts";
 import { PROBE_RUNNERS } from "./registry.ts";
+import type { ProbeResult, ProbeSource, ProbeTarget, Protocol } from "./result.ts";
+import { errorMessage, sourceFromEnv } from "./result.ts";
 import { subProtocol } from "./sub-probe.ts";
 import { now, since } from "./timing.ts";
 
@@ -38,7 +38,7 @@ export interface RunOptions {
  * Validates the plan (throws `LabError`) and yields results in the order probes finish. Probes
  * start when iteration starts; leaving the loop early cancels those still running.
  */
-export async function* runPlan(plan: ProbePlan, options: RunOptions = {}): AsyncGenerator<ProbeResult> {
+export async function* runPlan(plan: EnginePlan, options: RunOptions = {}): AsyncGenerator<ProbeResult> {
   const valid = parsePlan(plan);
   const controller = new AbortController();
   // Every probe in flight listens on this one signal; hundreds of listeners are expected.
@@ -125,7 +125,7 @@ export async function* runPlan(plan: ProbePlan, options: RunOptions = {}): Async
 }
 
 /** All results, in plan order; `onResult` still sees them as they finish. */
-export async function runPlanAll(plan: ProbePlan, options: RunOptions = {}): Promise<ProbeResult[]> {
+export async function runPlanAll(plan: EnginePlan, options: RunOptions = {}): Promise<ProbeResult[]> {
   const byId = new Map<string, ProbeResult>();
   for await (const result of runPlan(plan, options)) byId.set(result.id, result);
   return plan.probes.map((probe) => byId.get(probe.id)!);

@@ -1,19 +1,11 @@
 /** Latency statistics, pure. */
-
-export interface Summary {
-  minMs: number;
-  maxMs: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-}
+import type { LatencySummary } from "./result.ts";
 
 /**
  * Nearest-rank percentiles (the smallest sample with at least p% of samples at or below it):
  * every reported value is a latency that was actually observed. All zero for no samples.
  */
-export function summarize(samples: readonly number[]): Summary {
+export function summarize(samples: readonly number[]): LatencySummary {
   if (samples.length === 0) return { minMs: 0, maxMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0 };
   const sorted = [...samples].sort((a, b) => a - b);
   const sum = sorted.reduce((total, x) => total + x, 0);

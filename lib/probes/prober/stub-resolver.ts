@@ -18,7 +18,7 @@
 import dns from "node:dns";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import type { LookupEvidence } from "../result.ts";
+import type { LookupEvidence } from "./result.ts";
 
 export interface ResolvConf {
   nameservers: string[];

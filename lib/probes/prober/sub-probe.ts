@@ -1,9 +1,10 @@
 /** The tcp/http probe that latency and convergence probes repeat, and what they keep of it. */
-import type { SubProbe } from "../plan.ts";
-import type { AttemptRecord, Protocol } from "../result.ts";
+
 import type { AttemptContext, AttemptReport } from "./context.ts";
 import { toRecord } from "./discipline.ts";
 import { httpAttempt } from "./http.ts";
+import type { SubProbe } from "./plan.ts";
+import type { AttemptRecord, Protocol } from "./result.ts";
 import { tcpAttempt } from "./tcp.ts";
 
 export function subAttempt(sub: SubProbe, ctx: AttemptContext): Promise<AttemptReport> {

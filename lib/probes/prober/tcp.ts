@@ -1,9 +1,9 @@
 /** `tcp`: resolve the name (if any), open a TCP connection to host:port and close it at once. */
 import net from "node:net";
-import type { HostPort } from "../plan.ts";
-import type { ProbeTarget } from "../result.ts";
 import { isFailedLookup, joinHostPort, lookupFailureReport, resolveHost } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
+import type { HostPort } from "./plan.ts";
+import type { ProbeTarget } from "./result.ts";
 import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
 
 export async function tcpAttempt(target: HostPort, ctx: AttemptContext): Promise<AttemptReport> {

@@ -1,7 +1,9 @@
 /** Clocks, pauses and the bounded-attempt helper every probe kind uses. */
-import type { Outcome, Phase, ProbeTarget, Protocol } from "../result.ts";
-import { errorMessage, outcomeOfError } from "../result.ts";
+
 import type { AttemptContext, AttemptReport } from "./context.ts";
+import type { Outcome } from "./outcome.ts";
+import type { Phase, ProbeTarget, Protocol } from "./result.ts";
+import { errorMessage, outcomeOfError } from "./result.ts";
 
 /** A monotonic clock in ms; wall-clock jumps must not distort latencies. */
 export function now(): number {

@@ -4,10 +4,10 @@
  * tell a dropped packet from a server that does not answer.
  */
 import dgram from "node:dgram";
-import type { UdpProbe } from "../plan.ts";
-import type { ProbeTarget } from "../result.ts";
 import { isFailedLookup, joinHostPort, lookupFailureReport, resolveHost, splitHostPort } from "./address.ts";
 import type { AttemptContext, AttemptReport } from "./context.ts";
+import type { UdpProbe } from "./plan.ts";
+import type { ProbeTarget } from "./result.ts";
 import { bounded, failureReport, now, since, timeoutReport } from "./timing.ts";
 
 export async function udpAttempt(

@@ -26,10 +26,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ProbePlan } from "../../../lib/probes/plan.ts";
-import { PROBER_BUNDLE_PATH } from "../../../lib/probes/prober/bundle-source.ts";
-import type { ClusterFacts } from "../../../lib/probes/resolver.ts";
-import { type ProbeResult, parseResultLines } from "../../../lib/probes/result.ts";
+import type { EnginePlan } from "../../../lib/probes/prober/plan.ts";
+import { type ProbeResult, parseResultLines } from "../../../lib/probes/prober/result.ts";
+import { PROBER_BUNDLE_PATH } from "../../../lib/probes/stage/prober-bundle.ts";
+import type { ClusterFacts } from "../../../lib/probes/verdicts/resolver.ts";
 import type { LiarsConfig, Listener } from "../../prober/support/liars.ts";
 
 const LIARS = fileURLToPath(new URL("../../prober/support/liars.ts", import.meta.url));
@@ -112,7 +112,7 @@ export interface EmulatedCluster {
   restartCoreDns(upstream: string): Promise<void>;
   /** Runs the real prober bundle in the client namespace, as a probe pod runs it. */
   prober(
-    plan: ProbePlan,
+    plan: EnginePlan,
   ): Promise<{ results: ProbeResult[]; junk: string[]; stderr: string; code: number | null }>;
   /** kube-proxy's rules for every Service, written again (the healthy state). */
   programServices(): void;

@@ -11,9 +11,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ProbePlan } from "../../../lib/probes/plan.ts";
-import { PROBER_BUNDLE_PATH } from "../../../lib/probes/prober/bundle-source.ts";
-import { type ProbeResult, parseResultLines } from "../../../lib/probes/result.ts";
+import type { EnginePlan } from "../../../lib/probes/prober/plan.ts";
+import { type ProbeResult, parseResultLines } from "../../../lib/probes/prober/result.ts";
+import { PROBER_BUNDLE_PATH } from "../../../lib/probes/stage/prober-bundle.ts";
 import type { LiarsConfig } from "./liars.ts";
 
 export const CLIENT_IP = "10.77.0.2";
@@ -61,7 +61,7 @@ export interface NetnsLab {
   /** Replaces the cluster's NetworkPolicy emulation: nft rules for its input chain. */
   policy(rules: string[]): void;
   /** Runs the real prober bundle in the client namespace, as a probe pod runs it. */
-  prober(plan: ProbePlan): Promise<BundleRun>;
+  prober(plan: EnginePlan): Promise<BundleRun>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
-import type { Probe, ProbePlan } from "../../../lib/probes/plan.ts";
+import type { EnginePlan, Probe } from "../../../lib/probes/prober/plan.ts";
+import type { ProbeResult } from "../../../lib/probes/prober/result.ts";
 import { type RunOptions, runPlanAll } from "../../../lib/probes/prober/runner.ts";
-import type { ProbeResult } from "../../../lib/probes/result.ts";
 
 /** Runs one probe through the real runner, as the host does. */
 export async function probeOnce(probe: Probe, options: RunOptions = {}): Promise<ProbeResult> {
@@ -8,6 +8,6 @@ export async function probeOnce(probe: Probe, options: RunOptions = {}): Promise
   return result!;
 }
 
-export function plan(...probes: Probe[]): ProbePlan {
+export function plan(...probes: Probe[]): EnginePlan {
   return { version: 1, probes };
 }

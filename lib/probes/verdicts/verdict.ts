@@ -14,7 +14,9 @@
  * answer with the expected status (200 unless said otherwise; redirects are not answers), from a
  * backend it can name when the check asks which.
  */
-import type { Layer, ProbeInfo, ProbesPlan } from "./check.ts";
+
+import type { ProbeResult } from "../prober/result.ts";
+import type { Layer, ProbeInfo, ProbesPlan } from "../probes-plan.ts";
 import { attemptInWords, DENIAL_WORDS, resultInWords, showsDenial } from "./evidence.ts";
 import {
   isClusterSide,
@@ -23,7 +25,6 @@ import {
   type ResolvedExpectation,
   type ResolvedRun,
 } from "./resolver.ts";
-import type { ProbeResult } from "./result.ts";
 
 export const VERDICTS = ["pass", "fail", "error", "skipped"] as const;
 export type VerdictStatus = (typeof VERDICTS)[number];

@@ -3,8 +3,9 @@
  * outputs/json.ts for the JSON Schema), and rendered for consoles, CI (JUnit) and documents
  * (Markdown).
  */
-import type { FaultCheck } from "../faults/compare.ts";
-import { LAYERS, type Layer, type ProbesPlan } from "./check.ts";
+
+import { LAYERS, type Layer, type ProbesPlan } from "../probes-plan.ts";
+import type { FaultCheck } from "./fault-check.ts";
 import { summarize, type Verdict, type VerdictStatus } from "./verdict.ts";
 
 export const REPORT_KIND = "labs-probe-report";

@@ -11,11 +11,10 @@
  */
 import { ApiObject, type Chart } from "cdk8s";
 import { Construct } from "constructs";
-import { AGNHOST_IMAGE } from "../components/apps/echo.ts";
-import type { Gate } from "../components/component.ts";
-import { ensureNamespace } from "../components/namespace.ts";
-import { LabError } from "../model/errors.ts";
-import type { Labels, ProbesPlan } from "./check.ts";
+import { AGNHOST_IMAGE } from "../../components/apps/echo.ts";
+import type { Gate } from "../../components/component.ts";
+import { ensureNamespace } from "../../components/namespace.ts";
+import { LabError } from "../../model/errors.ts";
 import {
   ALLOWED_CLIENT_LABEL,
   ALLOWED_CLIENT_VALUE,
@@ -32,8 +31,9 @@ import {
   TARGET_HTTP_PORT,
   TARGET_NETEXEC_ARGS,
   TARGET_UDP_PORT,
-} from "./clients.ts";
-import { proberBundleSha256, readProberBundle } from "./prober/bundle-source.ts";
+} from "../clients.ts";
+import type { Labels, ProbesPlan } from "../probes-plan.ts";
+import { proberBundleSha256, readProberBundle } from "./prober-bundle.ts";
 
 /** Runs the prober bundle: Node 22 LTS on Alpine (small; the bundle needs Node built-ins only). */
 export const PROBER_IMAGE = "node:22.17.0-alpine";

@@ -4,8 +4,9 @@
  * a verdict, so a reader sees "the handshake completed in 0.4 ms, then no answer within 1000 ms"
  * instead of "timeout".
  */
-import type { Denial } from "./check.ts";
-import type { AttemptRecord, LookupEvidence, ProbeResult } from "./result.ts";
+
+import type { AttemptRecord, LookupEvidence, ProbeResult } from "../prober/result.ts";
+import type { Denial } from "../probes-plan.ts";
 
 /** The facts of one attempt the words are made from (an attempt record, or a result's shown attempt). */
 type Seen = Pick<AttemptRecord, "outcome" | "phase" | "connectMs" | "status" | "lookup" | "detail" | "ms">;

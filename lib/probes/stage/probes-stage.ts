@@ -4,17 +4,17 @@
  * and into `probes.plan.json`.
  */
 import { ApiObject, type Chart } from "cdk8s";
-import type { KindNodeProps } from "../cluster/kind-cluster.ts";
-import type { Gate, StageName } from "../components/component.ts";
-import type { ResolvedLab } from "../components/resolve.ts";
-import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
-import { DEFAULT_LISTEN_ADDRESS } from "../model/defaults.ts";
-import type { K8sObject } from "../model/k8s-object.ts";
-import type { ProbesPlan } from "./check.ts";
-import type { KindNode } from "./clients.ts";
+import type { KindNodeProps } from "../../cluster/kind-cluster.ts";
+import type { Gate, StageName } from "../../components/component.ts";
+import type { ResolvedLab } from "../../components/resolve.ts";
+import { ORIGIN_METADATA } from "../../components/upstream-manifest.ts";
+import { DEFAULT_LISTEN_ADDRESS } from "../../model/defaults.ts";
+import type { K8sObject } from "../../model/k8s-object.ts";
+import type { KindNode } from "../clients.ts";
+import { type PortMapping, type ProbeLab, probeLab } from "../probe-lab.ts";
+import type { ProbesPlan } from "../probes-plan.ts";
 import { planProbes } from "./planner.ts";
 import { ProbeClients } from "./probe-clients.ts";
-import { type PortMapping, type ProbeLab, probeLab } from "./probe-lab.ts";
 
 /** The objects of `charts` that labs wrote itself, as JSON. */
 export function labsMadeObjects(charts: Chart[]): K8sObject[] {

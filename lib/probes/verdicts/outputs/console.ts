@@ -1,6 +1,6 @@
 /** Console tables grouped by layer, for `labs probes` (the plan) and `labs verify` (the verdicts). */
-import { bold, dim, green, red, table, yellow } from "../../cli/style.ts";
-import type { PlannedCheck, ProbesPlan } from "../check.ts";
+import { bold, dim, green, red, table, yellow } from "../../../model/style.ts";
+import type { PlannedCheck, ProbesPlan } from "../../probes-plan.ts";
 import { byLayer, LAYER_TITLES, type ProbeReport } from "../report.ts";
 import type { VerdictStatus } from "../verdict.ts";
 

@@ -2,8 +2,9 @@
  * The report as JSON: `ProbeReport` (report.ts), version REPORT_VERSION. The JSON Schema below
  * documents it for other tools; `test/probes/outputs.test.ts` validates real reports against it.
  */
-import { FAULT_CHECK_SCHEMA } from "../../faults/compare.ts";
-import { LAYERS } from "../check.ts";
+
+import { LAYERS } from "../../probes-plan.ts";
+import { FAULT_CHECK_SCHEMA } from "../fault-check.ts";
 import { type ProbeReport, READABLE_REPORT_VERSIONS, REPORT_KIND } from "../report.ts";
 import { VERDICTS } from "../verdict.ts";
 
@@ -73,7 +74,7 @@ export const PROBE_REPORT_SCHEMA = {
           },
           evidence: {
             type: "object",
-            description: "the prober's result (lib/probes/result.ts) or the inspection output",
+            description: "the prober's result (lib/probes/prober/result.ts) or the inspection output",
           },
         },
         additionalProperties: false,

@@ -2,17 +2,17 @@
  * Plans a lab's probes: every catalogue probe the lab selects (LabSpec `probes.include` /
  * `probes.exclude`) is asked for its checks or the reason it does not apply.
  */
-import { LabError } from "../model/errors.ts";
-import { didYouMean } from "../model/suggest.ts";
-import { CATALOGUE, type ProbeDefinition } from "./catalogue/index.ts";
+import { LabError } from "../../model/errors.ts";
+import { didYouMean } from "../../model/suggest.ts";
+import { CATALOGUE, type ProbeDefinition } from "../catalogue/index.ts";
+import type { ProbeLab } from "../probe-lab.ts";
 import {
   type LeftOutCheck,
   type PlannedCheck,
   PROBES_PLAN_VERSION,
   type ProbesPlan,
   type SkippedProbe,
-} from "./check.ts";
-import type { ProbeLab } from "./probe-lab.ts";
+} from "../probes-plan.ts";
 
 /** The catalogue probes a lab's spec selects, in catalogue order; unknown ids are errors. */
 export function selectedProbes(

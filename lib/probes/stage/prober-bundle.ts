@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** Absolute path of the committed bundle (CommonJS, so it runs as `prober.js` in any directory). */
-export const PROBER_BUNDLE_PATH = fileURLToPath(new URL("../prober.bundle.cjs", import.meta.url));
+export const PROBER_BUNDLE_PATH = fileURLToPath(
+  new URL("../../generated/prober.bundle.cjs", import.meta.url),
+);
 
 export function readProberBundle(): string {
   return readFileSync(PROBER_BUNDLE_PATH, "utf8");

@@ -5,28 +5,8 @@
  * expectations: the prober only records what happened.
  */
 
+import { OUTCOMES, type Outcome } from "./outcome.ts";
 import type { ProbeKind } from "./plan.ts";
-
-/** How an attempt ended, from the client's point of view. */
-export const OUTCOMES = [
-  /** The target answered: TCP connected, HTTP status accepted, UDP reply, DNS answer. */
-  "connected",
-  /** The target actively refused: TCP RST to the SYN, ICMP port unreachable for UDP. */
-  "refused",
-  /** Nothing came back before the probe's own timer (or the kernel's ETIMEDOUT). */
-  "timeout",
-  /** The name did not resolve (NXDOMAIN, SERVFAIL, no data, resolver unavailable). */
-  "dns-error",
-  /** The connection was established and then reset (ECONNRESET, EPIPE). */
-  "reset",
-  /** HTTP answered, with a status the probe does not count as success (e.g. 503 from an ingress). */
-  "http-status",
-  /** ICMP host or network unreachable: no route, or a REJECT rule. */
-  "unreachable",
-  /** The probe itself could not run or failed for a reason not listed above; see `error`/`detail`. */
-  "error",
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * How far an attempt got before it ended. With the outcome, the phase is the evidence that tells
@@ -112,19 +92,23 @@ export interface DnsEvidence {
   answers: string[];
 }
 
-/** Latency over the successful requests only; errors are counted apart. All times in ms. */
-export interface LatencyStats {
-  requests: number;
-  concurrency: number;
-  ok: number;
-  errors: number;
-  errorOutcomes: Partial<Record<Outcome, number>>;
+/** The spread of a set of latencies, in ms (nearest-rank percentiles: stats.ts). */
+export interface LatencySummary {
   minMs: number;
   maxMs: number;
   meanMs: number;
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
+}
+
+/** Latency over the successful requests only; errors are counted apart. All times in ms. */
+export interface LatencyStats extends LatencySummary {
+  requests: number;
+  concurrency: number;
+  ok: number;
+  errors: number;
+  errorOutcomes: Partial<Record<Outcome, number>>;
 }
 
 export interface CoverageStats {

@@ -2,9 +2,9 @@
  * The symbolic probe plan: what `labs` will check in a lab and what it expects, written at synth
  * time when no address is known yet. Pod IPs, node IPs and load-balancer IPs are named by what
  * they are (`{ podIp: { selector, node: "other" } }`); the resolver turns the plan into concrete
- * engine plans once the cluster runs (resolver.ts). Synth writes it as `probes.plan.json`.
+ * engine plans once the cluster runs (verdicts/resolver.ts). Synth writes it as `probes.plan.json`.
  */
-import type { HttpRequestSpec } from "./plan.ts";
+import type { HttpRequestSpec } from "./prober/plan.ts";
 
 /** Bumped when a field changes meaning; readers refuse other versions. */
 export const PROBES_PLAN_VERSION = 1;
@@ -61,7 +61,7 @@ export interface Endpoint {
 
 type HttpFields = Pick<HttpRequestSpec, "method" | "host" | "headers" | "insecureSkipVerify" | "backendPath">;
 
-/** What a check does. The probe kinds mirror the engine's (plan.ts); `inspect` runs on a node. */
+/** What a check does. The probe kinds mirror the engine's (prober/plan.ts); `inspect` runs on a node. */
 export type Action =
   | { kind: "tcp"; to: Endpoint }
   | { kind: "udp"; to: Endpoint; payload: string }
@@ -171,7 +171,7 @@ export interface LeftOutCheck {
   reason: string;
 }
 
-/** `probes.plan.json`. */
+/** `probes.plan.json`: the lab's symbolic plan (the prober runs `EnginePlan`s resolved from it). */
 export interface ProbesPlan {
   version: typeof PROBES_PLAN_VERSION;
   lab: string;

@@ -8,7 +8,8 @@
  * LoadBalancer IP) is not run; it carries the problem, which its verdict reports as `error`.
  */
 import { isIP } from "node:net";
-import { containsAddress, parseCidr } from "../model/cidr.ts";
+import { containsAddress, parseCidr } from "../../model/cidr.ts";
+import { type EnginePlan, PLAN_VERSION, type Probe } from "../prober/plan.ts";
 import type {
   Action,
   AddressRef,
@@ -21,9 +22,8 @@ import type {
   PortRef,
   ProbesPlan,
   ServiceRef,
-} from "./check.ts";
-import { selectorText } from "./check.ts";
-import { PLAN_VERSION, type Probe, type ProbePlan } from "./plan.ts";
+} from "../probes-plan.ts";
+import { selectorText } from "../probes-plan.ts";
 
 /** What the runtime reads from the running cluster (kubectl get nodes,pods,services,…). */
 export interface ClusterFacts {
@@ -104,7 +104,7 @@ export type BatchSource = { client: string; namespace: string; node?: string } |
 
 export interface Batch {
   source: BatchSource;
-  plan: ProbePlan;
+  plan: EnginePlan;
 }
 
 export interface InspectionRun {

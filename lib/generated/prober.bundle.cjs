@@ -52,10 +52,10 @@ var EXIT = {
   interrupted: 130
 };
 
-// lib/probes/plan.ts
+// lib/probes/prober/plan.ts
 var import_node_net = require("node:net");
 
-// lib/probes/result.ts
+// lib/probes/prober/outcome.ts
 var OUTCOMES = [
   /** The target answered: TCP connected, HTTP status accepted, UDP reply, DNS answer. */
   "connected",
@@ -74,60 +74,8 @@ var OUTCOMES = [
   /** The probe itself could not run or failed for a reason not listed above; see `error`/`detail`. */
   "error"
 ];
-function outcomeOfError(err) {
-  switch (errorCode(err)) {
-    case "ECONNREFUSED":
-      return "refused";
-    case "ETIMEDOUT":
-    case "ETIMEOUT":
-      return "timeout";
-    case "ECONNRESET":
-    case "EPIPE":
-      return "reset";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-    case "EAI_FAIL":
-    case "EAI_NONAME":
-    case "EAI_NODATA":
-    case "ENODATA":
-    case "ESERVFAIL":
-    case "EREFUSED":
-      return "dns-error";
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-    case "EHOSTDOWN":
-    case "ENETDOWN":
-      return "unreachable";
-    default:
-      return "error";
-  }
-}
-function errorCode(err) {
-  if (typeof err !== "object" || err === null) return void 0;
-  const code = err.code;
-  if (typeof code === "string") return code;
-  const inner = err.errors;
-  if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
-  return void 0;
-}
-function errorMessage(err) {
-  if (err instanceof Error) {
-    if (err.message) return err.message;
-    const inner = err.errors;
-    if (Array.isArray(inner)) return inner.map(errorMessage).join("; ");
-    return err.name;
-  }
-  return String(err);
-}
-function sourceFromEnv(env) {
-  const source = { name: env["POD_NAME"] || "host" };
-  if (env["POD_NAMESPACE"]) source.namespace = env["POD_NAMESPACE"];
-  if (env["NODE_NAME"]) source.node = env["NODE_NAME"];
-  if (env["POD_IP"]) source.ip = env["POD_IP"];
-  return source;
-}
 
-// lib/probes/plan.ts
+// lib/probes/prober/plan.ts
 var PLAN_VERSION = 1;
 var PROBE_DEFAULTS = {
   /** Limit for one attempt: one connection, one request, one lookup. */
@@ -491,6 +439,60 @@ var FieldReader = class _FieldReader {
     return void 0;
   }
 };
+
+// lib/probes/prober/result.ts
+function outcomeOfError(err) {
+  switch (errorCode(err)) {
+    case "ECONNREFUSED":
+      return "refused";
+    case "ETIMEDOUT":
+    case "ETIMEOUT":
+      return "timeout";
+    case "ECONNRESET":
+    case "EPIPE":
+      return "reset";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+    case "EAI_NODATA":
+    case "ENODATA":
+    case "ESERVFAIL":
+    case "EREFUSED":
+      return "dns-error";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+    case "EHOSTDOWN":
+    case "ENETDOWN":
+      return "unreachable";
+    default:
+      return "error";
+  }
+}
+function errorCode(err) {
+  if (typeof err !== "object" || err === null) return void 0;
+  const code = err.code;
+  if (typeof code === "string") return code;
+  const inner = err.errors;
+  if (Array.isArray(inner) && inner.length > 0) return errorCode(inner[0]);
+  return void 0;
+}
+function errorMessage(err) {
+  if (err instanceof Error) {
+    if (err.message) return err.message;
+    const inner = err.errors;
+    if (Array.isArray(inner)) return inner.map(errorMessage).join("; ");
+    return err.name;
+  }
+  return String(err);
+}
+function sourceFromEnv(env) {
+  const source = { name: env["POD_NAME"] || "host" };
+  if (env["POD_NAMESPACE"]) source.namespace = env["POD_NAMESPACE"];
+  if (env["NODE_NAME"]) source.node = env["NODE_NAME"];
+  if (env["POD_IP"]) source.ip = env["POD_IP"];
+  return source;
+}
 
 // lib/probes/prober/runner.ts
 var import_node_events = require("node:events");
@@ -863,10 +865,10 @@ function withDiscipline(attempt) {
     if (probe.expect === "reachable") {
       const window = probe.retryWindowMs ?? ctx.defaults.retryWindowMs;
       const reports = await attemptsForReachable(once, window, ctx);
-      return toProbeReport(reports.at(-1), reports, "reachable");
+      return toKindReport(reports.at(-1), reports, "reachable");
     }
     const report = await once();
-    return toProbeReport(report, [report]);
+    return toKindReport(report, [report]);
   };
 }
 async function attemptsForReachable(once, windowMs, ctx) {
@@ -898,11 +900,11 @@ function blockedReport(reports) {
   const leak = reports.find((r) => r.reached);
   const shown = leak ?? reports.at(-1);
   const confirmed = reports.length >= PROBE_DEFAULTS.blockedAttempts && reports.every((r) => UNANSWERED.includes(r.outcome));
-  const report = toProbeReport(shown, reports, "blocked");
+  const report = toKindReport(shown, reports, "blocked");
   report.blockConfirmed = confirmed && leak === void 0;
   return report;
 }
-function toProbeReport(shown, reports, expect) {
+function toKindReport(shown, reports, expect) {
   const { reached: _reached, ms: _ms, ...evidence2 } = shown;
   const report = {
     ...evidence2,
@@ -1285,7 +1287,7 @@ var runConvergence = async (probe, ctx) => {
     await sleep(pollStart + intervalMs - now(), ctx.signal);
   }
   const final = last;
-  const report = toProbeReport(final, [final]);
+  const report = toKindReport(final, [final]);
   report.attempts = { count: polls, list: failures.list };
   report.convergence = {
     initial: first.outcome,

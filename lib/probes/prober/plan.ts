@@ -1,5 +1,7 @@
 /**
- * The probe plan: the JSON document the prober runs, on the host or inside a probe pod.
+ * The engine plan: the JSON document the prober runs, on the host or inside a probe pod, with
+ * concrete addresses. Not the lab's `ProbesPlan` (../probes-plan.ts), which is symbolic: the
+ * resolver turns that into one engine plan per source once the cluster's facts are known.
  *
  * The validator is hand-written on purpose: this file is bundled into the prober that runs in a
  * bare `node` image, so it must not pull in zod or any other package. It checks every field,
@@ -7,12 +9,12 @@
  * reports the path of each bad field, e.g. `probes[3].port`.
  *
  * Adding a probe kind: declare its type here, add it to `Probe`, write its validator and add
- * one line to `KIND_VALIDATORS`; then one runner file in `prober/` and one line in
- * `prober/registry.ts`.
+ * one line to `KIND_VALIDATORS`; then one runner file beside this one and one line in
+ * `registry.ts`.
  */
 import { isIP } from "node:net";
-import { EXIT, LabError } from "../model/errors.ts";
-import { OUTCOMES, type Outcome } from "./result.ts";
+import { EXIT, LabError } from "../../model/errors.ts";
+import { OUTCOMES, type Outcome } from "./outcome.ts";
 
 export const PLAN_VERSION = 1;
 
@@ -49,7 +51,7 @@ export type Expect = "reachable" | "blocked";
 export const PROBE_KINDS = ["tcp", "http", "udp", "dns", "latency", "coverage", "convergence"] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
-export interface ProbePlan {
+export interface EnginePlan {
   version: 1;
   probes: Probe[];
   /** Probes in flight at once (default `PROBE_DEFAULTS.concurrency`). */
@@ -260,7 +262,7 @@ export function checkPlan(input: unknown): PlanProblem[] {
 }
 
 /** The plan, typed, or a `LabError` (exit code 2) naming the first bad field. */
-export function parsePlan(input: unknown): ProbePlan {
+export function parsePlan(input: unknown): EnginePlan {
   const problems = checkPlan(input);
   const first = problems[0];
   if (first) {
@@ -271,7 +273,7 @@ export function parsePlan(input: unknown): ProbePlan {
       EXIT.usage,
     );
   }
-  return input as unknown as ProbePlan;
+  return input as unknown as EnginePlan;
 }
 
 type KindValidator = (probe: FieldReader) => void;
