@@ -1,3 +1,4 @@
+import { writeUserFile } from "../files/output.ts";
 import { EXIT, LabError } from "../model/errors.ts";
 import { red, useColor, yellow } from "../model/style.ts";
 
@@ -11,6 +12,35 @@ export const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
 };
+
+/** `--json`: the value as indented JSON; otherwise the command's text for people. */
+export async function printJsonOrText<T>(
+  io: Io,
+  json: boolean | undefined,
+  value: T,
+  text: (value: T) => string | Promise<string>,
+): Promise<void> {
+  io.out(json ? JSON.stringify(value, null, 2) : await text(value));
+}
+
+/**
+ * A command's text on stdout, or into the `--out` file it checked before doing any work (see
+ * checkOutputFile), then `wrote` on stdout.
+ */
+export function printOrWrite(
+  io: Io,
+  text: string,
+  target: string | undefined,
+  opts: { force?: boolean; wrote: string },
+): number {
+  if (!target) {
+    io.out(text);
+    return EXIT.ok;
+  }
+  writeUserFile(target, text, { force: opts.force });
+  io.out(opts.wrote);
+  return EXIT.ok;
+}
 
 /** A LabError said about one lab of several: the lab's name in front, once. */
 export function forLab(lab: string, e: LabError): LabError {

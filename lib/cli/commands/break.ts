@@ -1,6 +1,7 @@
 import { EXIT, LabError } from "../../model/errors.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
-import { type Io, reportError } from "../output.ts";
+import { interruptible } from "../interruptible.ts";
+import { labCommand } from "../lab-command.ts";
+import type { Io } from "../output.ts";
 
 type Args = { lab: string; fault?: string; mystery?: boolean; labsDir?: string };
 
@@ -13,18 +14,20 @@ async function runBreak(args: Args, io: Io): Promise<number> {
     );
   const { faultsOfLab } = await import("./faults.ts");
   const { breakLab } = await import("../../runtime/faults.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
-  const { isInterrupted } = await import("../../runtime/process.ts");
   const { countsText } = await import("../../faults/render.ts");
   const { list } = await faultsOfLab(args.lab, args.labsDir);
-  const scope = interruptScope(() => io.err(`labs: stopping; \`labs fix ${args.lab}\` undoes what was done`));
-  try {
+  const undo = `\`labs fix ${args.lab}\` undoes what was done`;
+  const steps = {
+    stopping: `labs: stopping; ${undo}`,
+    interrupted: `labs: break of ${args.lab} was interrupted; ${undo}`,
+  };
+  return interruptible(io, steps, async (signal) => {
     const outcome = await breakLab({
       lab: list.lab,
       faults: list,
       ...(args.fault ? { fault: args.fault } : {}),
       mystery: Boolean(args.mystery),
-      signal: scope.signal,
+      signal,
       // A mystery stays one: its steps would give it away.
       ...(args.mystery ? {} : { onStep: (s) => io.err(`labs: ${s.does}`) }),
     });
@@ -41,30 +44,23 @@ async function runBreak(args: Args, io: Io): Promise<number> {
       io.out(`  undo: \`labs fix ${list.lab}\` (${f.undo})`);
     }
     return EXIT.ok;
-  } catch (e) {
-    if (isInterrupted(e) || scope.signal.aborted) {
-      io.err(`labs: break of ${args.lab} was interrupted; \`labs fix ${args.lab}\` undoes what was done`);
-      return EXIT.interrupted;
-    }
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
-export const breakCommand = defineCommand({
+export const breakCommand = labCommand({
   command: "break <lab> [fault]",
   describe: "Put one fault into a running lab (a break-fix exercise); `labs fix` undoes it",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .positional("fault", { type: "string", describe: "A fault id from `labs faults <lab>`" })
-      .option("mystery", {
-        type: "boolean",
-        describe: "Pick a fault at random and keep it hidden until `labs fix --reveal`",
-      })
-      .options(labsDirOption)
-      .example("labs break kindnet-iptables kube-proxy-rules-flushed", "then `labs verify kindnet-iptables`")
-      .example("labs break flannel-iptables --mystery", "a workshop exercise: find it with the probes"),
+  positionals: { fault: { type: "string", describe: "A fault id from `labs faults <lab>`" } },
+  options: {
+    mystery: {
+      type: "boolean",
+      describe: "Pick a fault at random and keep it hidden until `labs fix --reveal`",
+    },
+  },
+  labsDir: true,
+  examples: [
+    ["labs break kindnet-iptables kube-proxy-rules-flushed", "then `labs verify kindnet-iptables`"],
+    ["labs break flannel-iptables --mystery", "a workshop exercise: find it with the probes"],
+  ],
   run: runBreak,
 });

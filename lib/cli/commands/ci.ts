@@ -1,8 +1,8 @@
-import { checkOutputFile, writeUserFile } from "../../files/output.ts";
-import { EXIT, LabError } from "../../model/errors.ts";
+import { checkOutputFile } from "../../files/output.ts";
+import { LabError } from "../../model/errors.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
 import { pathFlag } from "../flags.ts";
-import type { Io } from "../output.ts";
+import { type Io, printOrWrite } from "../output.ts";
 import { selectLabs } from "./select.ts";
 
 interface CiArgs {
@@ -26,13 +26,11 @@ async function ci(args: CiArgs, io: Io): Promise<number> {
   const entries = await selectLabs({ labs, all: args.all, labsDir: args.labsDir });
   const { renderGithubWorkflow } = await import("../../report/github-workflow.ts");
   const text = renderGithubWorkflow({ labs: entries.map((e) => e.spec.name) });
-  if (!out) {
-    io.out(text);
-    return EXIT.ok;
-  }
-  writeUserFile(out, text, { force: args.force });
-  io.out(`wrote ${out}: ${entries.length} lab job${entries.length === 1 ? "" : "s"} and a combined report`);
-  return EXIT.ok;
+  const jobs = `${entries.length} lab job${entries.length === 1 ? "" : "s"}`;
+  return printOrWrite(io, text, out, {
+    force: args.force,
+    wrote: `wrote ${out}: ${jobs} and a combined report`,
+  });
 }
 
 export const ciCommand = defineCommand({

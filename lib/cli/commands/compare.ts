@@ -1,7 +1,8 @@
 import { EXIT } from "../../model/errors.ts";
 import { defineCommand, labsOrAll } from "../command.ts";
 import { pathFlag, wholeNumber } from "../flags.ts";
-import { type Io, reportError } from "../output.ts";
+import { interruptible } from "../interruptible.ts";
+import type { Io } from "../output.ts";
 import { selectLabs } from "./select.ts";
 
 interface CompareArgs {
@@ -21,15 +22,14 @@ async function compare(args: CompareArgs, io: Io): Promise<number> {
   const out = checkOutputDir(pathFlag(args.out, "--out")!, { marker: "results.json", force: args.force });
   const entries = await selectLabs(args);
   const { compareLabs } = await import("../../compare/compare-labs.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
-  const scope = interruptScope(() => io.err("labs: stopping the comparison after the current step…"));
-  try {
+  const steps = { stopping: "labs: stopping the comparison after the current step…" };
+  return interruptible(io, steps, async (signal) => {
     const { results } = await compareLabs({
       specs: entries.map((e) => e.spec),
       out,
       parallel,
       keep: args.keep,
-      signal: scope.signal,
+      signal,
       onLine: (l) => io.err(`labs: ${l}`),
     });
     const bad = results.labs.filter(
@@ -39,11 +39,7 @@ async function compare(args: CompareArgs, io: Io): Promise<number> {
       `${out}: report.html, report.md, junit.xml, results.json and logs/ for ${results.labs.length} labs`,
     );
     return bad.length ? EXIT.failed : EXIT.ok;
-  } catch (e) {
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
 export const compareCommand = defineCommand({

@@ -4,7 +4,7 @@ import type { LabSpec } from "../../model/lab-spec.ts";
 import { useColor } from "../../model/style.ts";
 import { type ArtifactFlags, artifactOptions, prepareArtifacts } from "../artifacts.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
-import type { Io } from "../output.ts";
+import { type Io, printJsonOrText } from "../output.ts";
 
 interface DiffArgs extends ArtifactFlags {
   labA: string;
@@ -26,13 +26,10 @@ async function diff(args: DiffArgs, io: Io): Promise<number> {
       readRenderedChart: prepared.readRenderedChart,
     });
   };
-  const d = diffLabs(await synth(a!.spec), await synth(b!.spec));
-  if (args.json) {
-    io.out(JSON.stringify(d, null, 2));
-  } else {
+  await printJsonOrText(io, args.json, diffLabs(await synth(a!.spec), await synth(b!.spec)), async (d) => {
     const { renderDiffText } = await import("../../diff/render-diff.ts");
-    io.out(renderDiffText(d, { color: useColor() }));
-  }
+    return renderDiffText(d, { color: useColor() });
+  });
   return EXIT.ok;
 }
 

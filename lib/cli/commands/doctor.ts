@@ -1,14 +1,14 @@
 import { EXIT } from "../../model/errors.ts";
 import { green, red, useColor, yellow } from "../../model/style.ts";
 import { defineCommand, labsDirOption } from "../command.ts";
+import { labSpec } from "../lab-command.ts";
 import type { Io } from "../output.ts";
 
 type Args = { lab?: string; json?: boolean; install?: boolean; labsDir?: string };
 
 async function runDoctorCommand(args: Args, io: Io): Promise<number> {
   const { runDoctor } = await import("../../runtime/doctor/doctor.ts");
-  const { findLabs } = await import("../../catalogue.ts");
-  const spec = args.lab ? (await findLabs([args.lab], args.labsDir))[0]!.spec : undefined;
+  const spec = args.lab ? await labSpec(args.lab, args.labsDir) : undefined;
   const report = await runDoctor({
     spec,
     install: args.install,

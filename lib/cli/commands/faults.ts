@@ -1,6 +1,5 @@
 import type { LabFaultList } from "../../faults/catalogue.ts";
-import { useColor, yellow } from "../../model/style.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
+import { labCommand, labSpec, noteIncomplete } from "../lab-command.ts";
 import type { Io } from "../output.ts";
 
 /**
@@ -12,13 +11,12 @@ export async function faultsOfLab(
   labsDir: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ list: LabFaultList; incomplete: { component: string; why: string }[]; kubeconfig: string }> {
-  const { findLabs } = await import("../../catalogue.ts");
   const { sketchLab } = await import("../../guide/sketch.ts");
   const { labFaults } = await import("../../faults/catalogue.ts");
   const { LabState, stateRoot } = await import("../../runtime/state.ts");
-  const [entry] = await findLabs([name], labsDir);
-  const sketch = sketchLab(entry!.spec);
-  const state = new LabState(stateRoot(env), entry!.spec.name);
+  const spec = await labSpec(name, labsDir);
+  const sketch = sketchLab(spec);
+  const state = new LabState(stateRoot(env), spec.name);
   const running = state.readProbesPlan();
   const plan = running?.version === sketch.plan.version ? running : sketch.plan;
   return {
@@ -35,26 +33,24 @@ async function faults(args: { lab: string; json?: boolean; labsDir?: string }, i
   const { homedir } = await import("node:os");
   const kubectl = labKubectl(kubeconfig, process.env.HOME ?? homedir());
   io.out(args.json ? renderFaultsJson(list, kubectl) : renderFaultsConsole(list, kubectl));
-  for (const i of incomplete)
-    io.err(
-      `${yellow("labs: note:", useColor(process.stderr))} planned without ${i.component}'s objects (${i.why}); \`labs prefetch ${args.lab}\` gives the full list`,
-    );
+  noteIncomplete(io, args.lab, incomplete, { how: "planned", what: "list" });
   return 0;
 }
 
-export const faultsCommand = defineCommand({
+export const faultsCommand = labCommand({
   command: "faults <lab>",
   describe: "List the faults `labs break` can put into a lab, by layer, each with what the probes will show",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("json", {
-        type: "boolean",
-        describe:
-          "Print JSON: each fault's commands and signature, and the faults this lab cannot have, with the reason",
-      })
-      .options(labsDirOption)
-      .example("labs faults kindnet-iptables", "what can be broken, and which probes will notice")
-      .example("labs faults cilium-kpr --json", "also why there is no kube-proxy fault"),
+  options: {
+    json: {
+      type: "boolean",
+      describe:
+        "Print JSON: each fault's commands and signature, and the faults this lab cannot have, with the reason",
+    },
+  },
+  labsDir: true,
+  examples: [
+    ["labs faults kindnet-iptables", "what can be broken, and which probes will notice"],
+    ["labs faults cilium-kpr --json", "also why there is no kube-proxy fault"],
+  ],
   run: faults,
 });

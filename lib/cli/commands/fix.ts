@@ -1,6 +1,7 @@
 import { EXIT } from "../../model/errors.ts";
-import { defineCommand } from "../command.ts";
-import { type Io, reportError } from "../output.ts";
+import { interruptible } from "../interruptible.ts";
+import { labCommand } from "../lab-command.ts";
+import type { Io } from "../output.ts";
 
 type Args = { lab: string; reveal?: boolean };
 
@@ -9,14 +10,15 @@ const EVICTION_SECONDS = 300;
 
 async function runFix(args: Args, io: Io): Promise<number> {
   const { fixLab } = await import("../../runtime/faults.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
-  const { isInterrupted } = await import("../../runtime/process.ts");
-  const scope = interruptScope(() => io.err(`labs: stopping; run \`labs fix ${args.lab}\` again to finish`));
-  try {
+  const steps = {
+    stopping: `labs: stopping; run \`labs fix ${args.lab}\` again to finish`,
+    interrupted: `labs: fix of ${args.lab} was interrupted; run \`labs fix ${args.lab}\` again`,
+  };
+  return interruptible(io, steps, async (signal) => {
     const r = await fixLab({
       lab: args.lab,
       reveal: Boolean(args.reveal),
-      signal: scope.signal,
+      signal,
       onStep: (s) => io.err(`labs: ${s.does}`),
     });
     if (r.action === "nothing") {
@@ -42,28 +44,18 @@ async function runFix(args: Args, io: Io): Promise<number> {
       );
     else io.out(`\`labs verify ${args.lab}\` should pass again.`);
     return EXIT.ok;
-  } catch (e) {
-    if (isInterrupted(e) || scope.signal.aborted) {
-      io.err(`labs: fix of ${args.lab} was interrupted; run \`labs fix ${args.lab}\` again`);
-      return EXIT.interrupted;
-    }
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
-export const fixCommand = defineCommand({
+export const fixCommand = labCommand({
   command: "fix <lab>",
   describe: "Undo the fault `labs break` put into a lab (safe to run twice, or after Ctrl-C during break)",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("reveal", {
-        type: "boolean",
-        describe: "Also say which fault it was (for `labs break --mystery`)",
-      })
-      .example("labs fix kindnet-iptables", "")
-      .example("labs fix flannel-iptables --reveal", "undo a mystery fault and name it"),
+  options: {
+    reveal: { type: "boolean", describe: "Also say which fault it was (for `labs break --mystery`)" },
+  },
+  examples: [
+    ["labs fix kindnet-iptables", ""],
+    ["labs fix flannel-iptables --reveal", "undo a mystery fault and name it"],
+  ],
   run: runFix,
 });

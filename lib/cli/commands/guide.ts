@@ -1,10 +1,8 @@
-import { findLabs, loadCatalogue } from "../../catalogue.ts";
-import { checkOutputFile, writeUserFile } from "../../files/output.ts";
-import { EXIT } from "../../model/errors.ts";
-import { useColor, yellow } from "../../model/style.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
+import { loadCatalogue } from "../../catalogue.ts";
+import { checkOutputFile } from "../../files/output.ts";
 import { pathFlag } from "../flags.ts";
-import type { Io } from "../output.ts";
+import { labCommand, labSpec, noteIncomplete } from "../lab-command.ts";
+import { type Io, printOrWrite } from "../output.ts";
 
 interface GuideArgs {
   lab: string;
@@ -16,11 +14,11 @@ interface GuideArgs {
 async function guide(args: GuideArgs, io: Io): Promise<number> {
   const out = pathFlag(args.out, "--out");
   const target = out && checkOutputFile(out, { force: args.force });
-  const [entry] = await findLabs([args.lab], args.labsDir);
+  const spec = await labSpec(args.lab, args.labsDir);
   const { sketchLab } = await import("../../guide/sketch.ts");
   const { renderGuide } = await import("../../guide/handout.ts");
   const { siblingsOf } = await import("../../guide/exercises.ts");
-  const sketch = sketchLab(entry!.spec);
+  const sketch = sketchLab(spec);
   const catalogue = (await loadCatalogue(args.labsDir)).map((e) => ({
     name: e.spec.name,
     cni: e.spec.cni.name,
@@ -35,31 +33,21 @@ async function guide(args: GuideArgs, io: Io): Promise<number> {
     kubeconfig: new LabState(stateRoot(process.env), sketch.lab.spec.name).kubeconfig,
     home: process.env.HOME ?? homedir(),
   });
-  for (const i of sketch.incomplete)
-    io.err(
-      `${yellow("labs: note:", useColor(process.stderr))} written without ${i.component}'s objects (${i.why}); \`labs prefetch ${args.lab}\` gives the full guide`,
-    );
-  if (!target) {
-    io.out(text);
-    return EXIT.ok;
-  }
-  writeUserFile(target, text, { force: args.force });
-  io.out(`wrote ${out}`);
-  return EXIT.ok;
+  noteIncomplete(io, args.lab, sketch.incomplete, { how: "written", what: "guide" });
+  return printOrWrite(io, text, target || undefined, { force: args.force, wrote: `wrote ${out}` });
 }
 
-export const guideCommand = defineCommand({
+export const guideCommand = labCommand({
   command: "guide <lab>",
   describe: "Write a Markdown workshop handout: layers, a Mermaid diagram of the paths, probes, exercises",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("out", {
-        type: "string",
-        describe: "Write to this file instead of the terminal (never over an existing one)",
-      })
-      .option("force", { type: "boolean", describe: "Replace the --out file if it exists" })
-      .options(labsDirOption)
-      .example("labs guide flannel-iptables --out flannel.md", "a handout for a workshop"),
+  options: {
+    out: {
+      type: "string",
+      describe: "Write to this file instead of the terminal (never over an existing one)",
+    },
+    force: { type: "boolean", describe: "Replace the --out file if it exists" },
+  },
+  labsDir: true,
+  examples: [["labs guide flannel-iptables --out flannel.md", "a handout for a workshop"]],
   run: guide,
 });

@@ -1,10 +1,9 @@
-import { findLabs } from "../../catalogue.ts";
 import type { ArtifactReader } from "../../components/component.ts";
 import type { LabSpec } from "../../model/lab-spec.ts";
-import { useColor, yellow } from "../../model/style.ts";
+import { useColor } from "../../model/style.ts";
 import type { ProbesPlan } from "../../probes/probes-plan.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
-import type { Io } from "../output.ts";
+import { labCommand, labSpec, noteIncomplete } from "../lab-command.ts";
+import { type Io, printJsonOrText } from "../output.ts";
 
 export interface SketchedPlan {
   plan: ProbesPlan;
@@ -23,33 +22,22 @@ export async function sketchPlan(spec: LabSpec, readArtifact?: ArtifactReader): 
 }
 
 async function probes(args: { lab: string; json?: boolean; labsDir?: string }, io: Io): Promise<number> {
-  const [entry] = await findLabs([args.lab], args.labsDir);
-  const { plan, incomplete } = await sketchPlan(entry!.spec);
-  if (args.json) {
-    io.out(JSON.stringify(plan, null, 2));
-  } else {
+  const { plan, incomplete } = await sketchPlan(await labSpec(args.lab, args.labsDir));
+  await printJsonOrText(io, args.json, plan, async (p) => {
     const { renderPlanConsole } = await import("../../probes/verdicts/outputs/console.ts");
-    io.out(renderPlanConsole(plan, { color: useColor() }));
-  }
-  for (const i of incomplete) {
-    io.err(
-      `${yellow("labs: note:", useColor(process.stderr))} planned without ${i.component}'s objects (${i.why}); \`labs prefetch ${plan.lab}\` gives the full plan`,
-    );
-  }
+    return renderPlanConsole(p, { color: useColor() });
+  });
+  noteIncomplete(io, plan.lab, incomplete, { how: "planned", what: "plan" });
   return 0;
 }
 
-export const probesCommand = defineCommand({
+export const probesCommand = labCommand({
   command: "probes <lab>",
   describe: "Print a lab's probe plan: every check, what it expects and why (no cluster needed)",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("json", { type: "boolean", describe: "Print the plan as JSON (probes.plan.json)" })
-      .options(labsDirOption)
-      .example(
-        "labs probes flannel-iptables",
-        "what will be checked, and why NetworkPolicy probes expect 'allowed'",
-      ),
+  options: { json: { type: "boolean", describe: "Print the plan as JSON (probes.plan.json)" } },
+  labsDir: true,
+  examples: [
+    ["labs probes flannel-iptables", "what will be checked, and why NetworkPolicy probes expect 'allowed'"],
+  ],
   run: probes,
 });

@@ -1,5 +1,5 @@
 import { bold, yellow } from "../../model/style.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
+import { labCommand, labSpec } from "../lab-command.ts";
 import type { Io } from "../output.ts";
 
 /** A command as one line that pastes into a shell and runs the same argv: words quoted only where needed. */
@@ -9,9 +9,7 @@ export function shellLine(argv: readonly string[]): string {
 
 async function show(args: { lab: string; json?: boolean; labsDir?: string }, io: Io): Promise<number> {
   const { resolveLab, inspectionsOf } = await import("../../components/resolve.ts");
-  const { findLabs } = await import("../../catalogue.ts");
-  const [entry] = await findLabs([args.lab], args.labsDir);
-  const lab = resolveLab(entry!.spec);
+  const lab = resolveLab(await labSpec(args.lab, args.labsDir));
   const { totalmem } = await import("node:os");
   const { nodeMemoryFindings } = await import("../../model/node-memory.ts");
   const warnings = [...lab.findings, ...nodeMemoryFindings(lab.spec.nodes, totalmem())];
@@ -69,14 +67,11 @@ async function show(args: { lab: string; json?: boolean; labsDir?: string }, io:
   return 0;
 }
 
-export const showCommand = defineCommand({
+export const showCommand = labCommand({
   command: "show <lab>",
   describe: "Show a lab: resolved spec, components, capabilities in words, warnings",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("json", { type: "boolean", describe: "Print JSON" })
-      .options(labsDirOption)
-      .example("labs show kindnet-ipvs", "what the lab runs and what it can do"),
+  options: { json: { type: "boolean", describe: "Print JSON" } },
+  labsDir: true,
+  examples: [["labs show kindnet-ipvs", "what the lab runs and what it can do"]],
   run: show,
 });

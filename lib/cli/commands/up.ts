@@ -1,9 +1,10 @@
 import { EXIT } from "../../model/errors.ts";
 import { useColor } from "../../model/style.ts";
-import { type ArtifactFlags, artifactOptions } from "../artifacts.ts";
-import { defineCommand, labsDirOption } from "../command.ts";
+import type { ArtifactFlags } from "../artifacts.ts";
 import { positiveNumber } from "../flags.ts";
-import { type Io, reportError } from "../output.ts";
+import { interruptible } from "../interruptible.ts";
+import { labCommand, labSpec } from "../lab-command.ts";
+import type { Io } from "../output.ts";
 
 type Args = ArtifactFlags & {
   lab: string;
@@ -32,25 +33,50 @@ async function runUp(args: Args, io: Io): Promise<number> {
   const timeoutScale = positiveNumber(args.timeoutScale, "--timeout-scale", 100);
   const { upstreamSettingsFromEnv } = await import("../../upstream/settings.ts");
   const offline = Boolean(args.offline) || upstreamSettingsFromEnv().offline;
-  const { findLabs } = await import("../../catalogue.ts");
   const { up, UpInterrupted } = await import("../../runtime/up.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
   const progress = await import("../../runtime/progress.ts");
   const { version } = await import("../version.ts");
-  const [entry] = await findLabs([args.lab], args.labsDir);
-  const spec = entry!.spec;
+  const spec = await labSpec(args.lab, args.labsDir);
   const { totalmem } = await import("node:os");
   const { nodeMemoryFindings } = await import("../../model/node-memory.ts");
   for (const f of nodeMemoryFindings(spec.nodes, totalmem()))
     io.err(`labs: warning: ${spec.name}: ${f.message} (${f.fix})`);
   const live = !args.json && process.stdout.isTTY ? new progress.LiveList(process.stdout) : undefined;
   const sink = args.json ? progress.jsonSink(spec.name, io.out) : (live?.sink ?? progress.plainSink(io.out));
-  const scope = interruptScope(() => io.err(`labs: stopping ${spec.name} (Ctrl-C again to quit at once)…`));
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !args.json;
-  try {
+  const steps = {
+    stopping: `labs: stopping ${spec.name} (Ctrl-C again to quit at once)…`,
+    onError(e: unknown): number | undefined {
+      live?.stop();
+      if (e instanceof UpInterrupted) {
+        if (args.json) io.out(JSON.stringify({ lab: spec.name, type: "interrupted", task: e.task }));
+        io.err(`labs: ${e.message}; nothing else was changed.`);
+        io.err(
+          e.clusterExists
+            ? `labs: resume with \`labs up ${spec.name}\`, or remove the cluster with \`labs down ${spec.name}\``
+            : `labs: run \`labs up ${spec.name}\` again to start over`,
+        );
+        return EXIT.interrupted;
+      }
+      if (args.json) {
+        const err = e as { message?: string; fix?: string; diagnostics?: string };
+        io.out(
+          JSON.stringify({
+            lab: spec.name,
+            type: "error",
+            message: err.message,
+            fix: err.fix,
+            diagnostics: err.diagnostics,
+          }),
+        );
+      }
+      return undefined;
+    },
+  };
+  return interruptible(io, steps, async (signal) => {
     const result = await up({
       spec,
-      signal: scope.signal,
+      signal,
       progress: sink,
       recreate: args.recreate,
       preload: args.preload,
@@ -89,71 +115,33 @@ async function runUp(args: Args, io: Io): Promise<number> {
       }
     }
     return v && !v.passed ? EXIT.failed : EXIT.ok;
-  } catch (e) {
-    live?.stop();
-    if (e instanceof UpInterrupted) {
-      if (args.json) io.out(JSON.stringify({ lab: spec.name, type: "interrupted", task: e.task }));
-      io.err(`labs: ${e.message}; nothing else was changed.`);
-      io.err(
-        e.clusterExists
-          ? `labs: resume with \`labs up ${spec.name}\`, or remove the cluster with \`labs down ${spec.name}\``
-          : `labs: run \`labs up ${spec.name}\` again to start over`,
-      );
-      return EXIT.interrupted;
-    }
-    if (args.json) {
-      const err = e as { message?: string; fix?: string; diagnostics?: string };
-      io.out(
-        JSON.stringify({
-          lab: spec.name,
-          type: "error",
-          message: err.message,
-          fix: err.fix,
-          diagnostics: err.diagnostics,
-        }),
-      );
-    }
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
-export const upCommand = defineCommand({
+export const upCommand = labCommand({
   command: "up <lab>",
   describe:
     "Create the lab's kind cluster (or converge it), apply its stages with readiness gates, then verify",
-  builder: (y) =>
-    artifactOptions(
-      y
-        .positional("lab", { type: "string", demandOption: true })
-        .option("recreate", { type: "boolean", describe: "Delete and create the cluster even if it exists" })
-        .option("preload", {
-          type: "boolean",
-          describe: "Pull every image of lab.lock.json on this host once and load it into the nodes",
-        })
-        .option("yes", {
-          alias: "y",
-          type: "boolean",
-          describe: "Install missing kind/kubectl without asking",
-        })
-        .option("json", { type: "boolean", describe: "Progress as JSON lines (for CI)" })
-        .option("export-kubeconfig", {
-          type: "boolean",
-          describe: "Also add the cluster's context to your kubeconfig (~/.kube/config or $KUBECONFIG)",
-        })
-        .option("verify", {
-          type: "boolean",
-          default: true,
-          describe: "Run the probes at the end (--no-verify skips)",
-        })
-        .option("timeout-scale", {
-          type: "number",
-          describe: "Multiply every readiness gate's timeout (slow machines)",
-        })
-        .options(labsDirOption),
-    )
-      .example("labs up kindnet-iptables", "cluster, stages, probes; prints the export KUBECONFIG line")
-      .example("labs up flannel-iptables --preload --json", "pull images once, JSON progress for CI"),
+  options: {
+    recreate: { type: "boolean", describe: "Delete and create the cluster even if it exists" },
+    preload: {
+      type: "boolean",
+      describe: "Pull every image of lab.lock.json on this host once and load it into the nodes",
+    },
+    yes: { alias: "y", type: "boolean", describe: "Install missing kind/kubectl without asking" },
+    json: { type: "boolean", describe: "Progress as JSON lines (for CI)" },
+    "export-kubeconfig": {
+      type: "boolean",
+      describe: "Also add the cluster's context to your kubeconfig (~/.kube/config or $KUBECONFIG)",
+    },
+    verify: { type: "boolean", default: true, describe: "Run the probes at the end (--no-verify skips)" },
+    "timeout-scale": { type: "number", describe: "Multiply every readiness gate's timeout (slow machines)" },
+  },
+  labsDir: true,
+  artifacts: true,
+  examples: [
+    ["labs up kindnet-iptables", "cluster, stages, probes; prints the export KUBECONFIG line"],
+    ["labs up flannel-iptables --preload --json", "pull images once, JSON progress for CI"],
+  ],
   run: runUp,
 });

@@ -1,8 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { writeError } from "../../files/output.ts";
 import { EXIT } from "../../model/errors.ts";
-import { defineCommand } from "../command.ts";
+import { useColor } from "../../model/style.ts";
 import { pathFlag } from "../flags.ts";
+import { interruptible } from "../interruptible.ts";
+import { labCommand } from "../lab-command.ts";
+import type { Io } from "../output.ts";
 
 /** The report files are verify's own output, rewritten on every run (like `--md report.md` in the README). */
 function writeReport(path: string, text: string, flag: string): void {
@@ -13,20 +16,18 @@ function writeReport(path: string, text: string, flag: string): void {
   }
 }
 
-import { useColor } from "../../model/style.ts";
-import { type Io, reportError } from "../output.ts";
-
 type Args = { lab: string; json?: boolean; junit?: string; md?: string };
 
 async function runVerify(args: Args, io: Io): Promise<number> {
   const junit = pathFlag(args.junit, "--junit");
   const md = pathFlag(args.md, "--md");
   const { verifyLab } = await import("../../runtime/verify.ts");
-  const { interruptScope } = await import("../../runtime/interrupt.ts");
-  const { isInterrupted } = await import("../../runtime/process.ts");
-  const scope = interruptScope(() => io.err(`labs: stopping the probes of ${args.lab}…`));
-  try {
-    const outcome = await verifyLab({ lab: args.lab, signal: scope.signal });
+  const steps = {
+    stopping: `labs: stopping the probes of ${args.lab}…`,
+    interrupted: `labs: verify of ${args.lab} was interrupted; run \`labs verify ${args.lab}\` again`,
+  };
+  return interruptible(io, steps, async (signal) => {
+    const outcome = await verifyLab({ lab: args.lab, signal });
     const { report } = outcome;
     if (junit) {
       const { renderJunit } = await import("../../probes/verdicts/outputs/junit.ts");
@@ -53,27 +54,20 @@ async function runVerify(args: Args, io: Io): Promise<number> {
       }
     }
     return outcome.passed ? EXIT.ok : EXIT.failed;
-  } catch (e) {
-    if (isInterrupted(e) || scope.signal.aborted) {
-      io.err(`labs: verify of ${args.lab} was interrupted; run \`labs verify ${args.lab}\` again`);
-      return EXIT.interrupted;
-    }
-    return reportError(e, io);
-  } finally {
-    scope.dispose();
-  }
+  });
 }
 
-export const verifyCommand = defineCommand({
+export const verifyCommand = labCommand({
   command: "verify <lab>",
   describe: "Run the lab's probes on its running cluster; exit 0 only when every probe passes",
-  builder: (y) =>
-    y
-      .positional("lab", { type: "string", demandOption: true })
-      .option("json", { type: "boolean", describe: "Print the probe report as JSON (versioned schema)" })
-      .option("junit", { type: "string", describe: "Also write JUnit XML to FILE (one testcase per probe)" })
-      .option("md", { type: "string", describe: "Also write a Markdown report to FILE" })
-      .example("labs verify kindnet-iptables", "console table grouped by layer")
-      .example("labs verify kindnet-iptables --junit probes.xml", "for CI"),
+  options: {
+    json: { type: "boolean", describe: "Print the probe report as JSON (versioned schema)" },
+    junit: { type: "string", describe: "Also write JUnit XML to FILE (one testcase per probe)" },
+    md: { type: "string", describe: "Also write a Markdown report to FILE" },
+  },
+  examples: [
+    ["labs verify kindnet-iptables", "console table grouped by layer"],
+    ["labs verify kindnet-iptables --junit probes.xml", "for CI"],
+  ],
   run: runVerify,
 });
