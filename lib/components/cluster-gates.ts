@@ -15,6 +15,9 @@ export const NODES_READY: Gate = {
   description: "every node is Ready once the pod network is up",
 };
 
+/** A CNI's own nodes-ready gate: the same wait, said in the CNI's words. */
+export const nodesReadyOnce = (description: string): Gate => ({ ...NODES_READY, description });
+
 export const COREDNS_AVAILABLE: Gate = {
   stage: "cni",
   kind: "deployment-available",

@@ -1,19 +1,10 @@
-import { Deployment, LabelSelector, Protocol, Service, ServiceType } from "cdk8s-plus-34";
+import { Deployment, LabelSelector, Service, ServiceType } from "cdk8s-plus-34";
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
 import { ensureNamespace } from "../namespace.ts";
 import { answersAnnotation, netexecAnswers } from "./answers.ts";
-import {
-  APPS_NAMESPACE,
-  ECHO_HTTP_PORT,
-  ECHO_UDP_PORT,
-  ECHO_V2,
-  HTTP_PORT_NAME,
-  SERVICE_HTTP_PORT,
-  UDP_PORT_NAME,
-  VERSION_LABEL,
-} from "./names.ts";
-import { appLabels, netexecContainer } from "./workload.ts";
+import { APPS_NAMESPACE, ECHO_HTTP_PORT, ECHO_UDP_PORT, ECHO_V2, VERSION_LABEL } from "./names.ts";
+import { appLabels, appReadyGate, netexecContainer, netexecServicePorts } from "./workload.ts";
 
 const options = z.strictObject({
   replicas: z.number().int().min(1).max(10).default(2),
@@ -35,14 +26,12 @@ export const echoV2 = defineComponent({
     "A second version of echo behind its own Service, the target of header routing and traffic splits.",
   options,
   gates: (o) => [
-    {
-      stage: "apps",
-      kind: "deployment-available",
-      namespace: o.namespace,
-      name: ECHO_V2.deployment,
-      timeoutSeconds: 180,
-      description: "every echo-v2 replica is Available",
-    },
+    appReadyGate(
+      "deployment-available",
+      o.namespace,
+      ECHO_V2.deployment,
+      "every echo-v2 replica is Available",
+    ),
   ],
   build: (ctx, o) => {
     const chart = ctx.stage("apps");
@@ -72,10 +61,7 @@ export const echoV2 = defineComponent({
     const service = new Service(chart, "echo-v2-service", {
       metadata: { name: ECHO_V2.service, namespace: o.namespace, labels },
       type: ServiceType.CLUSTER_IP,
-      ports: [
-        { name: HTTP_PORT_NAME, port: SERVICE_HTTP_PORT, targetPort: ECHO_HTTP_PORT, protocol: Protocol.TCP },
-        { name: UDP_PORT_NAME, port: ECHO_UDP_PORT, targetPort: ECHO_UDP_PORT, protocol: Protocol.UDP },
-      ],
+      ports: netexecServicePorts(),
     });
     service.selectLabel("app", ECHO_V2.app);
   },

@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch } from "cdk8s";
-import { Deployment, k8s, LabelSelector, Protocol, Service, ServiceType } from "cdk8s-plus-34";
+import { Deployment, k8s, LabelSelector, Service, ServiceType } from "cdk8s-plus-34";
 import type { Construct } from "constructs";
 import { z } from "zod";
 import { defineComponent } from "../component.ts";
@@ -18,7 +18,7 @@ import {
   UDP_PORT_NAME,
   VERSION_LABEL,
 } from "./names.ts";
-import { appLabels, netexecContainer } from "./workload.ts";
+import { appLabels, appReadyGate, netexecContainer, netexecServicePorts } from "./workload.ts";
 
 export { AGNHOST_IMAGE, APPS_NAMESPACE, ECHO_HTTP_PORT, ECHO_UDP_PORT };
 
@@ -87,14 +87,7 @@ export const echo = defineComponent({
     extraPortMappings: [{ containerPort: ECHO_NODE_PORT_HTTP, hostPort: lab.spec.hostPorts.nodePort }],
   }),
   gates: (o) => [
-    {
-      stage: "apps",
-      kind: "deployment-available",
-      namespace: o.namespace,
-      name: ECHO.deployment,
-      timeoutSeconds: 180,
-      description: "every echo replica is Available",
-    },
+    appReadyGate("deployment-available", o.namespace, ECHO.deployment, "every echo replica is Available"),
   ],
   build: (ctx, o) => {
     const chart = ctx.stage("apps");
@@ -123,10 +116,7 @@ export const echo = defineComponent({
         },
       ]),
     );
-    const ports = [
-      { name: HTTP_PORT_NAME, port: SERVICE_HTTP_PORT, targetPort: ECHO_HTTP_PORT, protocol: Protocol.TCP },
-      { name: UDP_PORT_NAME, port: ECHO_UDP_PORT, targetPort: ECHO_UDP_PORT, protocol: Protocol.UDP },
-    ];
+    const ports = netexecServicePorts();
     const clusterIp = new Service(chart, "echo-service", {
       metadata: { name: ECHO.services.clusterIP, namespace: o.namespace, labels },
       type: ServiceType.CLUSTER_IP,

@@ -13,7 +13,7 @@ import {
   UDP_PORT_NAME,
   WEB,
 } from "./names.ts";
-import { appLabels } from "./workload.ts";
+import { appLabels, appReadyGate } from "./workload.ts";
 
 const WEB_ARGS = ["netexec", `--http-port=${ECHO_HTTP_PORT}`, `--udp-port=${ECHO_UDP_PORT}`];
 
@@ -33,16 +33,7 @@ export const web = defineComponent({
   title: "web (StatefulSet + headless Service)",
   summary: "Pods with stable names and per-pod DNS records (web-0.web.<ns>.svc.cluster.local).",
   options,
-  gates: (o) => [
-    {
-      stage: "apps",
-      kind: "statefulset-ready",
-      namespace: o.namespace,
-      name: WEB.statefulSet,
-      timeoutSeconds: 180,
-      description: "every web pod is Ready",
-    },
-  ],
+  gates: (o) => [appReadyGate("statefulset-ready", o.namespace, WEB.statefulSet, "every web pod is Ready")],
   build: (ctx, o) => {
     const chart = ctx.stage("apps");
     ensureNamespace(chart, o.namespace);

@@ -5,8 +5,17 @@ import {
   Cpu,
   ImagePullPolicy,
   Protocol,
+  type ServicePort,
 } from "cdk8s-plus-34";
-import { AGNHOST_IMAGE, ECHO_HTTP_PORT, ECHO_UDP_PORT, HTTP_PORT_NAME, UDP_PORT_NAME } from "./names.ts";
+import type { Gate } from "../component.ts";
+import {
+  AGNHOST_IMAGE,
+  ECHO_HTTP_PORT,
+  ECHO_UDP_PORT,
+  HTTP_PORT_NAME,
+  SERVICE_HTTP_PORT,
+  UDP_PORT_NAME,
+} from "./names.ts";
 
 /**
  * Settings every lab workload states explicitly. cdk8s-plus defaults (runAsNonRoot,
@@ -50,4 +59,25 @@ export function netexecContainer(args: string[]): ContainerProps {
     securityContext: LAB_CONTAINER_SECURITY,
     resources: smallResources(),
   };
+}
+
+/** The ports of every Service in front of netexec: HTTP on the usual Service port, UDP as is. */
+export function netexecServicePorts(): ServicePort[] {
+  return [
+    { name: HTTP_PORT_NAME, port: SERVICE_HTTP_PORT, targetPort: ECHO_HTTP_PORT, protocol: Protocol.TCP },
+    { name: UDP_PORT_NAME, port: ECHO_UDP_PORT, targetPort: ECHO_UDP_PORT, protocol: Protocol.UDP },
+  ];
+}
+
+/**
+ * The apps stage is done when every replica of a sample workload is ready: probes need all of
+ * them (same-node and cross-node paths). 180 s leaves room for a first image pull on a laptop.
+ */
+export function appReadyGate(
+  kind: "deployment-available" | "statefulset-ready",
+  namespace: string,
+  name: string,
+  description: string,
+): Gate {
+  return { stage: "apps", kind, namespace, name, timeoutSeconds: 180, description };
 }

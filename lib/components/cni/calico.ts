@@ -4,6 +4,7 @@ import { overlaps, parseCidr } from "../../model/cidr.ts";
 import { LabError } from "../../model/errors.ts";
 import { error, type Finding, warning } from "../../model/findings.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
+import { nodesReadyOnce } from "../cluster-gates.ts";
 import { defineComponent, type Inspection, type LabView } from "../component.ts";
 import type { FaultOffer } from "../fault.ts";
 import { BPF_NEED, NF_TABLES_NEED } from "../host-needs.ts";
@@ -251,12 +252,7 @@ export const calico = defineComponent({
       description:
         "the operator reports Calico Available: calico-node on every node, typha and kube-controllers up",
     },
-    {
-      stage: "cni",
-      kind: "nodes-ready",
-      timeoutSeconds: 240,
-      description: "every node is Ready once Calico's CNI config is written",
-    },
+    nodesReadyOnce("every node is Ready once Calico's CNI config is written"),
   ],
   inspections: (o) => [
     {

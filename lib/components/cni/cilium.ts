@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { type Pin, pinsFor } from "../../upstream/pins.ts";
+import { nodesReadyOnce } from "../cluster-gates.ts";
 import {
   type CapabilityClaim,
   type ChartRender,
@@ -268,12 +269,7 @@ export const cilium = defineComponent({
       timeoutSeconds: 300,
       description: "the Cilium operator is Available",
     },
-    {
-      stage: "cni",
-      kind: "nodes-ready",
-      timeoutSeconds: 240,
-      description: "every node is Ready once Cilium's CNI config is written",
-    },
+    nodesReadyOnce("every node is Ready once Cilium's CNI config is written"),
   ],
   inspections: (o) => [
     {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LabError } from "../../model/errors.ts";
 import { warning } from "../../model/findings.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
+import { nodesReadyOnce } from "../cluster-gates.ts";
 import {
   type CapabilityClaim,
   defineComponent,
@@ -162,12 +163,7 @@ export const flannel = defineComponent({
       timeoutSeconds: 180,
       description: "flanneld runs on every node",
     },
-    {
-      stage: "cni",
-      kind: "nodes-ready",
-      timeoutSeconds: 240,
-      description: "every node is Ready once Flannel has written its CNI config",
-    },
+    nodesReadyOnce("every node is Ready once Flannel has written its CNI config"),
   ],
   inspections: (o, lab) => [
     {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NODES_READY } from "../cluster-gates.ts";
 import { defineComponent } from "../component.ts";
 import { NF_TABLES_NEED } from "../host-needs.ts";
 import { nodePodCidrs, podRouteBlackholed } from "./pod-route-fault.ts";
@@ -34,12 +35,7 @@ export const kindnet = defineComponent({
       timeoutSeconds: 180,
       description: "kindnet runs on every node",
     },
-    {
-      stage: "cni",
-      kind: "nodes-ready",
-      timeoutSeconds: 240,
-      description: "every node is Ready once the pod network is up",
-    },
+    NODES_READY,
   ],
   inspections: () => [
     {

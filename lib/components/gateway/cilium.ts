@@ -5,7 +5,7 @@ import { routeBackendFindings } from "../apps/route-backends.ts";
 import { CILIUM_NAMESPACE } from "../cni/cilium.ts";
 import { type BuildContext, defineComponent, type LabView } from "../component.ts";
 import { pauseDaemonSet } from "../fault.ts";
-import { GATEWAY_API_VERSION, gatewayApiPins } from "./gateway-api-crds.ts";
+import { pinsGatewayApiCrds } from "./gateway-api-crds.ts";
 import { buildGateway, type GatewayClassOf, gatewayGates } from "./gateway-class.ts";
 
 export const CILIUM_GATEWAY_CLASS = "cilium";
@@ -70,8 +70,7 @@ export const ciliumGateway = defineComponent({
     ...ciliumRules(lab),
     ...routeBackendFindings(lab, "northSouth.gateway", "Cilium's Gateway"),
   ],
-  versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
-  artifacts: (_o, lab) => gatewayApiPins(lab),
+  ...pinsGatewayApiCrds,
   gates: (_o, lab) => gatewayGates(lab, CLASS),
   build: (ctx) =>
     buildGateway(ctx, CLASS, { classId: "cilium-gateway-class", writeClass: !hasGatewayClass(ctx) }),

@@ -3,7 +3,7 @@ import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent } from "../component.ts";
 import { needsCloudProviderKind } from "../ingress/cloud-provider-kind.ts";
 import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
-import { GATEWAY_API_VERSION, gatewayApiPins } from "./gateway-api-crds.ts";
+import { pinsGatewayApiCrds } from "./gateway-api-crds.ts";
 import { buildGateway, type GatewayClassOf, gatewayGates } from "./gateway-class.ts";
 
 /** cloud-provider-kind's GatewayClass (it creates the class itself when missing; labs writes the same). */
@@ -37,8 +37,7 @@ export const cloudProviderKindGateway = defineComponent({
     ...needsCloudProviderKind(lab, "northSouth.gateway", "cloud-provider-kind's Gateway API"),
     ...routeBackendFindings(lab, "northSouth.gateway", "cloud-provider-kind's Gateway"),
   ],
-  versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
-  artifacts: (_o, lab) => gatewayApiPins(lab),
+  ...pinsGatewayApiCrds,
   gates: (_o, lab) => gatewayGates(lab, CLASS),
   build: (ctx) => buildGateway(ctx, CLASS, { classId: "cloud-provider-kind-gateway-class" }),
   faults: () => ({

@@ -31,6 +31,16 @@ export function gatewayApiPins(lab: LabView): ArtifactRef[] {
   );
 }
 
+/**
+ * What a component that relies on the lab's Gateway API CRDs (and brings no chart of its own)
+ * declares: their version in the report, their files in the artifact step. Spread it into the
+ * component.
+ */
+export const pinsGatewayApiCrds = {
+  versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
+  artifacts: (_o: unknown, lab: LabView) => gatewayApiPins(lab),
+};
+
 const CRD_RESOURCES = GATEWAY_API_PINS.map((p) => p.id.split("/").pop()!).filter(
   (r) => !r.startsWith("vap_"),
 );

@@ -3,12 +3,7 @@ import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent, type LabView } from "../component.ts";
-import {
-  ensureGatewayApiCrds,
-  GATEWAY_API_VERSION,
-  gatewayApiCrdsGate,
-  gatewayApiPins,
-} from "../gateway/gateway-api-crds.ts";
+import { ensureGatewayApiCrds, gatewayApiCrdsGate, pinsGatewayApiCrds } from "../gateway/gateway-api-crds.ts";
 import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
 import { addAppIngress } from "./app-ingress.ts";
 
@@ -52,8 +47,7 @@ export const cloudProviderKindIngress = defineComponent({
     ...routeBackendFindings(lab, "northSouth.ingress", "cloud-provider-kind's Ingress"),
   ],
   // It needs the Gateway API CRDs; the lab's pinned ones, so it does not install its own.
-  versions: () => ({ "gateway-api": GATEWAY_API_VERSION }),
-  artifacts: (_o, lab) => gatewayApiPins(lab),
+  ...pinsGatewayApiCrds,
   gates: () => [gatewayApiCrdsGate()],
   build: (ctx) => {
     ensureGatewayApiCrds(ctx);

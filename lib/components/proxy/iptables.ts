@@ -1,29 +1,22 @@
-import { z } from "zod";
 import { defineComponent } from "../component.ts";
-import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
-import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
+import { runningKubeProxy } from "./running-kube-proxy.ts";
 
 /** kube-proxy in iptables mode: kind's default. */
 export const iptables = defineComponent({
-  kind: "proxy",
-  name: "iptables",
-  title: "kube-proxy (iptables)",
+  ...runningKubeProxy("iptables"),
   summary: "kube-proxy writes a KUBE-SERVICES chain; each Service is a chain of DNAT rules picked at random.",
-  options: z.strictObject({}),
   capabilities: () => ({
     serviceProxy: {
       value: "kube-proxy iptables",
       reason: "kube-proxy programs Services as iptables DNAT chains",
     },
   }),
-  gates: () => [kubeProxyGate("iptables")],
   serviceDataplane: () => ({
     inspection: "iptables-kube-services",
     grows: "The count goes up by one per Service port: each is a KUBE-SVC-* chain in the nat table.",
     size: { measure: "iptables-rules", command: ["sh", "-c", "iptables-save | grep -c '^-A'"] },
   }),
-  kindConfig: () => ({ kubeProxyMode: "iptables" }),
   inspections: () => [
     proxyModeProof("iptables"),
     {
@@ -34,5 +27,4 @@ export const iptables = defineComponent({
       explains: "Every Service port is a KUBE-SVC-* chain in the nat table; the count grows with Services.",
     },
   ],
-  faults: () => ({ faults: [kubeProxyRulesFlushed("iptables"), kubeProxyServiceUnprogrammed("iptables")] }),
 });

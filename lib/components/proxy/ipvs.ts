@@ -1,11 +1,9 @@
-import { z } from "zod";
 import { warning } from "../../model/findings.ts";
 import { atLeast } from "../../model/kubernetes-version.ts";
 import { defineComponent, type LabView } from "../component.ts";
 import { IP_VS_NEED } from "../host-needs.ts";
-import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
-import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
+import { runningKubeProxy } from "./running-kube-proxy.ts";
 
 /**
  * MetalLB in L2 mode answers ARP for LoadBalancer IPs from one node, but in IPVS mode every node
@@ -22,19 +20,15 @@ const needsStrictArp = (lab: LabView) => lab.selected.loadBalancer === "metallb"
 
 /** kube-proxy in IPVS mode: kernel load balancer, a dummy kube-ipvs0 interface holds every Service IP. */
 export const ipvs = defineComponent({
-  kind: "proxy",
-  name: "ipvs",
-  title: "kube-proxy (ipvs)",
+  ...runningKubeProxy("ipvs"),
   summary:
     "kube-proxy programs the kernel's IPVS load balancer; every ClusterIP is bound to the kube-ipvs0 device.",
-  options: z.strictObject({}),
   capabilities: () => ({
     serviceProxy: {
       value: "kube-proxy ipvs",
       reason: "kube-proxy programs Services as IPVS virtual servers",
     },
   }),
-  gates: () => [kubeProxyGate("ipvs")],
   hostNeeds: () => [IP_VS_NEED],
   serviceDataplane: () => ({
     inspection: "ipvs-device",
@@ -80,5 +74,4 @@ export const ipvs = defineComponent({
         ]
       : []),
   ],
-  faults: () => ({ faults: [kubeProxyRulesFlushed("ipvs"), kubeProxyServiceUnprogrammed("ipvs")] }),
 });

@@ -21,19 +21,15 @@ interface ModeRules {
   nodePortsMayAnswer?: string;
 }
 
+/** iptables and ipvs mode both enter their nat rules through KUBE-SERVICES; flushing it cuts them off. */
+const flushKubeServices = (what: string): FaultStep =>
+  onNode("every", what, ["iptables", "-t", "nat", "-F", "KUBE-SERVICES"]);
+
 const MODES: Record<RunningKubeProxyMode, ModeRules> = {
   // KUBE-SERVICES (nat) is where PREROUTING and OUTPUT enter kube-proxy's rules for every ClusterIP,
   // LoadBalancer IP and, through its last rule, KUBE-NODEPORTS (kubernetes pkg/proxy/iptables/proxier.go).
   iptables: {
-    flush: [
-      onNode("every", "flush kube-proxy's entry chain KUBE-SERVICES in the nat table", [
-        "iptables",
-        "-t",
-        "nat",
-        "-F",
-        "KUBE-SERVICES",
-      ]),
-    ],
+    flush: [flushKubeServices("flush kube-proxy's entry chain KUBE-SERVICES in the nat table")],
     removed:
       "its nat chain KUBE-SERVICES is flushed on every node: the KUBE-SVC-* chains stay, but nothing jumps to them any more",
     look: [
@@ -55,13 +51,7 @@ const MODES: Record<RunningKubeProxyMode, ModeRules> = {
         ["ip", "link", "delete", "kube-ipvs0"],
         "Cannot find device",
       ),
-      onNode("every", "flush kube-proxy's KUBE-SERVICES chain (its masquerade marks)", [
-        "iptables",
-        "-t",
-        "nat",
-        "-F",
-        "KUBE-SERVICES",
-      ]),
+      flushKubeServices("flush kube-proxy's KUBE-SERVICES chain (its masquerade marks)"),
     ],
     removed:
       "kube-ipvs0 is deleted on every node and its KUBE-SERVICES chain flushed; the IPVS virtual servers stay in the kernel (kind nodes have no ipvsadm to remove them)",

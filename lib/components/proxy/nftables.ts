@@ -1,23 +1,17 @@
-import { z } from "zod";
 import { error } from "../../model/findings.ts";
 import { atLeast, formatVersion } from "../../model/kubernetes-version.ts";
 import { defineComponent } from "../component.ts";
 import { NF_TABLES_NEED } from "../host-needs.ts";
-import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
-import { kubeProxyGate } from "./kube-proxy-gate.ts";
 import { proxyModeProof } from "./proxy-mode-proof.ts";
+import { runningKubeProxy } from "./running-kube-proxy.ts";
 
 /** kube-proxy in nftables mode: Services as nftables maps (GA in Kubernetes 1.33, kind ≥ 0.23). */
 export const nftables = defineComponent({
-  kind: "proxy",
-  name: "nftables",
-  title: "kube-proxy (nftables)",
+  ...runningKubeProxy("nftables"),
   summary: "kube-proxy writes one nftables table with verdict maps: lookups instead of long rule chains.",
-  options: z.strictObject({}),
   capabilities: () => ({
     serviceProxy: { value: "kube-proxy nftables", reason: "kube-proxy programs Services as nftables maps" },
   }),
-  gates: () => [kubeProxyGate("nftables")],
   hostNeeds: () => [NF_TABLES_NEED],
   serviceDataplane: () => ({
     inspection: "nftables-kube-proxy-table",
@@ -28,7 +22,6 @@ export const nftables = defineComponent({
       command: ["sh", "-c", "nft list table ip kube-proxy | grep -oE ' : (goto|jump) ' | wc -l"],
     },
   }),
-  kindConfig: () => ({ kubeProxyMode: "nftables" }),
   rules: (_o, lab) =>
     atLeast(lab.kubeVersion, 1, 31)
       ? []
@@ -51,5 +44,4 @@ export const nftables = defineComponent({
       expectContains: "service-ips",
     },
   ],
-  faults: () => ({ faults: [kubeProxyRulesFlushed("nftables"), kubeProxyServiceUnprogrammed("nftables")] }),
 });
