@@ -39,6 +39,7 @@ import {
   type LabRun,
   type LatencyPath,
   type LatencySample,
+  latencySample,
   RUN_KIND,
   RUN_VERSION,
   type RunResults,
@@ -587,17 +588,7 @@ async function recordLab(name: string, logDir: string): Promise<LabRun> {
       probes: [{ id: `latency-${path}`, kind: "latency", ...LATENCY, target: { kind: "http", url } }],
     });
     const s = r!.latency!;
-    latency.push({
-      path,
-      target: url,
-      requests: s.requests,
-      concurrency: s.concurrency,
-      ok: s.ok,
-      errors: s.errors,
-      p50Ms: s.p50Ms,
-      p90Ms: s.p90Ms,
-      p99Ms: s.p99Ms,
-    });
+    latency.push(latencySample(path, url, s));
   }
   const throughput: ThroughputSample[] = [];
   const notes = [

@@ -7,6 +7,7 @@
 
 import type { DataplaneMeasure } from "../components/component.ts";
 import { EXIT, LabError } from "../model/errors.ts";
+import type { LatencyStats } from "../probes/prober/result.ts";
 import { PROBE_REPORT_SCHEMA } from "../probes/verdicts/outputs/json.ts";
 import type { ProbeReport } from "../probes/verdicts/report.ts";
 import type { LabLock } from "../synth/lock.ts";
@@ -49,6 +50,12 @@ export interface LatencySample {
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
+}
+
+/** A latency sample as results.json keeps it, from the engine's latency stats of one path. */
+export function latencySample(path: LatencyPath, target: string, s: LatencyStats): LatencySample {
+  const { requests, concurrency, ok, errors, p50Ms, p90Ms, p99Ms } = s;
+  return { path, target, requests, concurrency, ok, errors, p50Ms, p90Ms, p99Ms };
 }
 
 export interface ThroughputSample {

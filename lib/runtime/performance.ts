@@ -8,12 +8,13 @@ import { resolveLab, serviceDataplaneOf } from "../components/resolve.ts";
 import type { LabSpec } from "../model/lab-spec.ts";
 import type { EnginePlan, HttpRequestSpec, Probe } from "../probes/prober/plan.ts";
 import { type Batch, resolvePlan } from "../probes/verdicts/resolver.ts";
-import type {
-  DataplaneSize,
-  LatencyPath,
-  LatencySample,
-  Performance,
-  ThroughputSample,
+import {
+  type DataplaneSize,
+  type LatencyPath,
+  type LatencySample,
+  latencySample,
+  type Performance,
+  type ThroughputSample,
 } from "../report/run-results.ts";
 import { dockerExec } from "./docker.ts";
 import { Kubectl } from "./kubectl.ts";
@@ -108,17 +109,7 @@ export async function measurePerformance(
         );
         continue;
       }
-      latency.push({
-        path,
-        target,
-        requests: s.requests,
-        concurrency: s.concurrency,
-        ok: s.ok,
-        errors: s.errors,
-        p50Ms: s.p50Ms,
-        p90Ms: s.p90Ms,
-        p99Ms: s.p99Ms,
-      });
+      latency.push(latencySample(path, target, s));
     }
   }
   const throughput = await iperf(kubectl, tc, facts, notes);
