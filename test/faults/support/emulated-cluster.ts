@@ -27,10 +27,10 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { EnginePlan } from "../../../lib/probes/prober/plan.ts";
-import { type ProbeResult, parseResultLines } from "../../../lib/probes/prober/result.ts";
-import { PROBER_BUNDLE_PATH } from "../../../lib/probes/stage/prober-bundle.ts";
+import type { ProbeResult } from "../../../lib/probes/prober/result.ts";
 import type { ClusterFacts } from "../../../lib/probes/verdicts/resolver.ts";
 import type { LiarsConfig, Listener } from "../../prober/support/liars.ts";
+import { proberInNetns } from "../../prober/support/prober-in-netns.ts";
 
 const LIARS = fileURLToPath(new URL("../../prober/support/liars.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -410,33 +410,7 @@ export async function emulateCluster(opts: {
       if (corednsServer) await stop(corednsServer);
       corednsServer = await serve(coredns, corednsConfig(upstream), "CoreDNS");
     },
-    prober: (plan) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(
-          "ip",
-          ["netns", "exec", client, process.execPath, PROBER_BUNDLE_PATH, "--plan", "-"],
-          {
-            env: {
-              PATH: process.env.PATH ?? "",
-              POD_NAME: "probe-control-plane",
-              POD_NAMESPACE: "labs-probes",
-              POD_IP: CLIENT_IP,
-            },
-            stdio: ["pipe", "pipe", "pipe"],
-          },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-          stdout += String(d);
-        });
-        child.stderr.on("data", (d) => {
-          stderr += String(d);
-        });
-        child.once("error", reject);
-        child.once("exit", (code) => resolve({ ...parseResultLines(stdout), stderr, code }));
-        child.stdin.end(JSON.stringify(plan));
-      }),
+    prober: (plan) => proberInNetns(client, plan, { name: "probe-control-plane", ip: CLIENT_IP }),
     close,
   };
 }

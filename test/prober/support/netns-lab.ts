@@ -12,9 +12,8 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { EnginePlan } from "../../../lib/probes/prober/plan.ts";
-import { type ProbeResult, parseResultLines } from "../../../lib/probes/prober/result.ts";
-import { PROBER_BUNDLE_PATH } from "../../../lib/probes/stage/prober-bundle.ts";
 import type { LiarsConfig } from "./liars.ts";
+import { type ProberRun, proberInNetns } from "./prober-in-netns.ts";
 
 export const CLIENT_IP = "10.77.0.2";
 export const at = (n: number) => `10.77.0.${n}`;
@@ -44,14 +43,7 @@ function run(args: string[], input?: string): string {
   return execFileSync(args[0]!, args.slice(1), { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
 }
 
-export interface BundleRun {
-  results: ProbeResult[];
-  junk: string[];
-  stderr: string;
-  code: number | null;
-  /** Wall time from spawning the prober to its exit. */
-  ms: number;
-}
+export type BundleRun = ProberRun;
 
 export interface NetnsLab {
   client: string;
@@ -147,37 +139,7 @@ export async function createNetnsLab(liars: LiarsConfig): Promise<NetnsLab> {
         `table ip labs_policy {\n  chain input {\n    type filter hook input priority 0; policy accept;\n${rules.map((r) => `    ${r}`).join("\n")}\n  }\n}\n`,
       );
     },
-    prober: (plan) =>
-      new Promise((resolve, reject) => {
-        const start = performance.now();
-        const child = spawn(
-          "ip",
-          ["netns", "exec", client, process.execPath, PROBER_BUNDLE_PATH, "--plan", "-"],
-          {
-            env: {
-              PATH: process.env["PATH"] ?? "",
-              POD_NAME: "probe-a",
-              POD_NAMESPACE: "labs-probes",
-              POD_IP: CLIENT_IP,
-            },
-            stdio: ["pipe", "pipe", "pipe"],
-          },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-          stdout += String(d);
-        });
-        child.stderr.on("data", (d) => {
-          stderr += String(d);
-        });
-        child.once("error", reject);
-        child.once("exit", (code) => {
-          const { results, junk } = parseResultLines(stdout);
-          resolve({ results, junk, stderr, code, ms: performance.now() - start });
-        });
-        child.stdin.end(JSON.stringify(plan));
-      }),
+    prober: (plan) => proberInNetns(client, plan, { name: "probe-a", ip: CLIENT_IP }),
     close,
   };
 }
