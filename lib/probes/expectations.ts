@@ -26,14 +26,14 @@ const because = (lab: ResolvedLab, capability: CapabilityName) => ({
   by: lab.claims[capability].by,
 });
 
+/** The north-south capabilities a probe can need: without one, the probe does not apply. */
+export type NorthSouthCapability = "loadBalancer" | "ingress" | "gatewayApi";
+
 /**
  * Why a probe that needs `capability` cannot run in this lab, or undefined when it can. The words
  * are the claim's own ("no Ingress controller in this lab").
  */
-export function missing(
-  lab: ResolvedLab,
-  capability: "loadBalancer" | "ingress" | "gatewayApi",
-): string | undefined {
+export function missing(lab: ResolvedLab, capability: NorthSouthCapability): string | undefined {
   const claim = lab.claims[capability];
   return claim.value ? undefined : claim.reason;
 }
@@ -147,7 +147,7 @@ export function throughPodNetwork(lab: ResolvedLab, what: string, extra: Extra =
 /** North-south paths, with the component that serves them. */
 export function throughNorthSouth(
   lab: ResolvedLab,
-  capability: "loadBalancer" | "ingress" | "gatewayApi",
+  capability: NorthSouthCapability,
   what: string,
   extra: Extra = {},
 ): Expectation {

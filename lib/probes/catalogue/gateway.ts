@@ -1,5 +1,5 @@
 import type { HttpAnswers } from "../../components/apps/answers.ts";
-import { missing, throughNorthSouth } from "../expectations.ts";
+import { throughNorthSouth } from "../expectations.ts";
 import { answersOf, byKind, findService, type Loose, type ProbeLab, podsOf } from "../probe-lab.ts";
 import type { PlannedCheck, PodSet, ServiceRef } from "../probes-plan.ts";
 import { check, defineProbe, HOST, type LeftOut, type Planned, withLeftOut } from "./probe.ts";
@@ -110,8 +110,6 @@ function plan(
   build: (rule: RouteRule, entry: Entry, leftOut: LeftOut[]) => PlannedCheck[],
   none: string,
 ): Planned {
-  const absent = missing(pl.lab, "gatewayApi");
-  if (absent) return { skip: absent };
   const rules = routeRules(pl);
   if (!rules.length) return { skip: "no HTTPRoute attached to a Gateway listener in this lab's apps" };
   const checks: PlannedCheck[] = [];
@@ -151,6 +149,7 @@ export const gatewayRoutes = defineProbe({
   title: "Host to Gateway API routes (path and header matches)",
   teaches:
     "An HTTPRoute attaches to a Gateway listener and matches on path and headers (e.g. `X-Version: 2` → v2); the Gateway implementation forwards each request to the matching rule's Service, and the pod that answers names itself, proving where the request went.",
+  requires: "gatewayApi",
   plan(pl) {
     return plan(
       pl,
@@ -198,6 +197,7 @@ export const gatewaySplit = defineProbe({
   title: `Gateway weighted split within ±${SPLIT_TOLERANCE}% over ${SPLIT_REQUESTS} requests`,
   teaches:
     "backendRefs with weights split traffic between Services (e.g. 80/20 for a canary). The split is per request and random, so it only shows over many requests, within a tolerance.",
+  requires: "gatewayApi",
   plan(pl) {
     return plan(
       pl,
@@ -251,6 +251,7 @@ export const gatewayFilterHeader = defineProbe({
   title: "Header added by a route filter reaches the backend",
   teaches:
     "A RequestHeaderModifier filter changes the request on its way through the Gateway; agnhost /header?key=… echoes what the backend received, proving the rule (not just any rule) ran.",
+  requires: "gatewayApi",
   plan(pl) {
     return plan(
       pl,

@@ -1,4 +1,4 @@
-import { missing, status, throughNorthSouth } from "../expectations.ts";
+import { status, throughNorthSouth } from "../expectations.ts";
 import { answersOf, byKind, findService, type Loose, type ProbeLab, podsOf } from "../probe-lab.ts";
 import type { PlannedCheck, ServiceRef } from "../probes-plan.ts";
 import { check, defineProbe, HOST, httpGet, type LeftOut, type Planned, withLeftOut } from "./probe.ts";
@@ -87,8 +87,6 @@ function pathCheck(
 }
 
 function plan(pl: ProbeLab, probe: { id: string }, withHost: boolean): Planned {
-  const absent = missing(pl.lab, "ingress");
-  if (absent) return { skip: absent };
   const paths = ingressPaths(pl);
   if (!paths.length) return { skip: "no Ingress with a Service backend in this lab's apps" };
   const ingress = (p: IngressPath) => ({ namespace: p.ingress.namespace, name: p.ingress.name });
@@ -153,6 +151,7 @@ export const ingressPathRouting = defineProbe({
   title: "Host to Ingress paths",
   teaches:
     "The Ingress controller is one entry point for many Services: it reads the request path and forwards to the Service of the matching rule; a path no rule matches gets the controller's own 404.",
+  requires: "ingress",
   plan(pl) {
     return plan(pl, this, false);
   },
@@ -164,6 +163,7 @@ export const ingressHostRule = defineProbe({
   title: "Host to an Ingress host rule",
   teaches:
     "A rule with `host:` matches on the HTTP Host header (virtual hosting): the same address and path answer for the right name and fall through to 404 for another.",
+  requires: "ingress",
   plan(pl) {
     return plan(pl, this, true);
   },

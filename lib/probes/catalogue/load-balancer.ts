@@ -1,4 +1,4 @@
-import { missing, sourceIpThroughLoadBalancer, throughNorthSouth } from "../expectations.ts";
+import { sourceIpThroughLoadBalancer, throughNorthSouth } from "../expectations.ts";
 import { httpPortOf, namePath, pathFor, podsOf, type ServiceInfo, servicesNamingPods } from "../probe-lab.ts";
 import type { Endpoint } from "../probes-plan.ts";
 import { check, defineProbe, HOST, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
@@ -18,9 +18,8 @@ export const hostLoadBalancer = defineProbe({
   title: "Host to a LoadBalancer IP",
   teaches:
     "A LoadBalancer Service gets an external IP from the lab's load balancer (MetalLB announces it on the `kind` network, cloud-provider-kind runs a proxy for it); the host reaches the Service there without knowing any node.",
+  requires: "loadBalancer",
   plan(pl) {
-    const absent = missing(pl.lab, "loadBalancer");
-    if (absent) return { skip: absent };
     const checks = servicesNamingPods(pl, "LoadBalancer").map((s) =>
       check(
         this,
@@ -43,9 +42,8 @@ export const sourceIp = defineProbe({
   title: "Client source IP: kept with externalTrafficPolicy Local, SNAT with Cluster",
   teaches:
     "agnhost /clientip shows the address the backend saw. Through a Cluster-policy LoadBalancer it is a node's address (SNAT, so replies return through the node that forwarded); with Local the client's own address survives.",
+  requires: "loadBalancer",
   plan(pl) {
-    const absent = missing(pl.lab, "loadBalancer");
-    if (absent) return { skip: absent };
     const leftOut: LeftOut[] = [];
     const checks = servicesNamingPods(pl, "LoadBalancer").flatMap((s) => {
       const describes = `host → ${s.service}.${s.namespace} LoadBalancer IP /clientip (externalTrafficPolicy ${s.externalTrafficPolicy})`;

@@ -5,6 +5,7 @@
  */
 
 import type { ClientPod } from "../clients.ts";
+import type { NorthSouthCapability } from "../expectations.ts";
 import type { ProbeLab } from "../probe-lab.ts";
 import type { Action, Endpoint, Expectation, PlannedCheck, ProbeInfo, SourceRef } from "../probes-plan.ts";
 
@@ -17,6 +18,11 @@ export interface LeftOut {
 export type Planned = PlannedCheck[] | { skip: string } | { checks: PlannedCheck[]; leftOut: LeftOut[] };
 
 export interface ProbeDefinition extends ProbeInfo {
+  /**
+   * The capability the probe needs from the lab (a load balancer, an Ingress controller, Gateway
+   * API). A lab without it skips the probe with its claim's reason, and `plan` is not asked.
+   */
+  requires?: NorthSouthCapability;
   plan(pl: ProbeLab): Planned;
 }
 

@@ -5,6 +5,7 @@
 import { LabError } from "../../model/errors.ts";
 import { didYouMean } from "../../model/suggest.ts";
 import { CATALOGUE, type ProbeDefinition } from "../catalogue/index.ts";
+import { missing } from "../expectations.ts";
 import type { ProbeLab } from "../probe-lab.ts";
 import {
   type LeftOutCheck,
@@ -51,7 +52,8 @@ export function planProbes(pl: ProbeLab, catalogue: readonly ProbeDefinition[] =
       skipped.push({ probe: probe.id, reason: "left out by the lab's probes.include / probes.exclude" });
       continue;
     }
-    const planned = probe.plan(pl);
+    const absent = probe.requires && missing(pl.lab, probe.requires);
+    const planned = absent ? { skip: absent } : probe.plan(pl);
     if ("skip" in planned) skipped.push({ probe: probe.id, reason: planned.skip });
     else if ("leftOut" in planned) {
       checks.push(...planned.checks);
