@@ -1,9 +1,24 @@
+import type { ClientPod } from "../clients.ts";
 import { reachable } from "../expectations.ts";
 import { clientsOf, podsOf, servicesOf, statefulSetsOf } from "../probe-lab.ts";
+import type { Expectation, PlannedCheck } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, orSkip } from "./probe.ts";
 import { CLUSTER_DOMAIN } from "./services.ts";
 
 const fqdn = (name: string, namespace: string) => `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+
+/** `client` asks its cluster DNS for a name; the check reads "client → DNS A name", plus `note`. */
+function lookup(
+  probe: { id: string },
+  variant: string[],
+  client: ClientPod,
+  query: { name: string; type?: "A" | "AAAA" },
+  expect: Expectation,
+  note = "",
+): PlannedCheck {
+  const describes = `${client.name} → DNS ${query.type ?? "A"} ${query.name}${note}`;
+  return check(probe, variant, fromClient(client), { kind: "dns", ...query }, expect, describes);
+}
 
 export const headlessService = defineProbe({
   id: "headless-service",
@@ -16,15 +31,14 @@ export const headlessService = defineProbe({
     const checks = servicesOf(pl)
       .filter((s) => s.headless && s.selector)
       .map((s) =>
-        check(
+        lookup(
           this,
           [s.namespace, s.service],
-          fromClient(first),
-          { kind: "dns", name: fqdn(s.service, s.namespace) },
+          first,
+          { name: fqdn(s.service, s.namespace) },
           reachable("CoreDNS answers a headless Service with the IPs of its ready pods, one A record each", {
             answers: { podsOf: podsOf(s)! },
           }),
-          `${first.name} → DNS A ${fqdn(s.service, s.namespace)}`,
         ),
       );
     return orSkip(checks, "no headless Service with a selector in this lab's apps");
@@ -49,16 +63,14 @@ export const statefulSetPodDns = defineProbe({
       .flatMap((sts) =>
         Array.from({ length: sts.replicas }, (_, i) => {
           const pod = `${sts.name}-${i}`;
-          const name = `${pod}.${fqdn(sts.serviceName, sts.namespace)}`;
-          return check(
+          return lookup(
             this,
             [sts.namespace, pod],
-            fromClient(first),
-            { kind: "dns", name },
+            first,
+            { name: `${pod}.${fqdn(sts.serviceName, sts.namespace)}` },
             reachable(`the headless Service ${sts.serviceName} gives each StatefulSet pod its own record`, {
               answers: { podName: pod, namespace: sts.namespace },
             }),
-            `${first.name} → DNS A ${name}`,
           );
         }),
       );
@@ -88,13 +100,13 @@ export const externalName = defineProbe({
                 answers: { clusterIpOf: { service: inCluster[0]!, namespace: inCluster[1]! } },
               })
             : reachable(`CoreDNS answers with a CNAME to ${target}, resolved by the cluster's upstream DNS`);
-        return check(
+        return lookup(
           this,
           [s.namespace, s.service],
-          fromClient(first),
-          { kind: "dns", name: fqdn(s.service, s.namespace) },
+          first,
+          { name: fqdn(s.service, s.namespace) },
           expect,
-          `${first.name} → DNS A ${fqdn(s.service, s.namespace)} (alias of ${target})`,
+          ` (alias of ${target})`,
         );
       });
     return orSkip(checks, "no ExternalName Service in this lab's apps");
@@ -132,21 +144,20 @@ export const dnsUpstream = defineProbe({
   plan(pl) {
     const { first } = clientsOf(pl);
     const node = pl.nodes[0]!.name;
-    const name = `${node}.`;
     // Docker answers with the container's address on the kind network of the asked family; the
     // node's first InternalIP is of the lab's primary family.
     const type = pl.lab.spec.ipFamily === "ipv6" ? "AAAA" : "A";
     return [
-      check(
+      lookup(
         this,
         [node.slice(pl.lab.clusterName.length + 1)],
-        fromClient(first),
-        { kind: "dns", name, type },
+        first,
+        { name: `${node}.`, type },
         reachable(
           `outside cluster.local: CoreDNS forwards it to its node's resolver, Docker's embedded DNS, which answers with the node container's address (its InternalIP)`,
           { answers: { nodeIpOf: node } },
         ),
-        `${first.name} → DNS ${type} ${name} (a kind node, via CoreDNS's forward)`,
+        " (a kind node, via CoreDNS's forward)",
       ),
     ];
   },
