@@ -158,8 +158,19 @@ export function hostPortFor(pl: ProbeLab, containerPort: number, protocol = "TCP
   return pl.portMappings.find((m) => m.containerPort === containerPort && m.protocol === protocol);
 }
 
-/** The client pods by role. */
-export function clientsOf(pl: ProbeLab) {
+/** The client pods by role: the planner hands them to every probe's `plan`. */
+export interface Clients {
+  /** The node client on the first node: the source of checks that need only one. */
+  first: ClientPod;
+  /** One client on each node. */
+  nodeClients: ClientPod[];
+  /** A second client on the first node, beside `first`. */
+  peer: ClientPod;
+  /** The client under the DNS-only egress policy. */
+  egress: ClientPod;
+}
+
+export function clientsOf(pl: ProbeLab): Clients {
   const nodeClients = pl.clients.filter((c) => c.role === "node");
   return {
     first: nodeClients[0]!,

@@ -1,6 +1,6 @@
 import type { ClientPod } from "../clients.ts";
 import { reachable } from "../expectations.ts";
-import { clientsOf, podsOf, servicesOf, statefulSetsOf } from "../probe-lab.ts";
+import { podsOf, servicesOf, statefulSetsOf } from "../probe-lab.ts";
 import type { Expectation, PlannedCheck } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, orSkip } from "./probe.ts";
 import { CLUSTER_DOMAIN } from "./services.ts";
@@ -26,8 +26,7 @@ export const headlessService = defineProbe({
   title: "Headless Service answers with every pod IP",
   teaches:
     "A Service with `clusterIP: None` gets no virtual IP: CoreDNS answers its name with the IP of every ready pod, and the client picks one itself.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const checks = servicesOf(pl)
       .filter((s) => s.headless && s.selector)
       .map((s) =>
@@ -51,8 +50,7 @@ export const statefulSetPodDns = defineProbe({
   title: "StatefulSet pods by their own DNS names",
   teaches:
     "Pods of a StatefulSet get stable names under their governing headless Service, such as `web-0.web.<ns>.svc.cluster.local`, each answering with that one pod's IP.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const headless = new Set(
       servicesOf(pl)
         .filter((s) => s.headless)
@@ -84,8 +82,7 @@ export const externalName = defineProbe({
   title: "ExternalName Service is a DNS alias",
   teaches:
     "An ExternalName Service has no IP and no proxy rules: CoreDNS answers its name with a CNAME to the external name, and the client follows it.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const suffix = `.svc.${CLUSTER_DOMAIN}`;
     const checks = servicesOf(pl)
       .filter((s) => s.type === "ExternalName" && s.externalName)
@@ -141,8 +138,7 @@ export const dnsUpstream = defineProbe({
   title: "A name outside the cluster, through CoreDNS's upstream",
   teaches:
     "CoreDNS answers cluster.local itself and forwards every other name upstream, to the resolver of its node: in kind that is Docker's DNS, which knows each node container by name. Resolving a node's name from a pod walks that whole path (pod → kube-dns → CoreDNS → forward → Docker) with no internet.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const node = pl.nodes[0]!.name;
     // Docker answers with the container's address on the kind network of the asked family; the
     // node's first InternalIP is of the lab's primary family.

@@ -8,7 +8,7 @@ import {
   TARGET_HTTP_PORT,
 } from "../clients.ts";
 import { allowedByPolicy, reachable, underPolicy } from "../expectations.ts";
-import { clientsOf, httpPortOf } from "../probe-lab.ts";
+import { httpPortOf } from "../probe-lab.ts";
 import type { PlannedCheck } from "../probes-plan.ts";
 import { check, defineProbe, fromClient, httpGet } from "./probe.ts";
 import { CLUSTER_DOMAIN, primaryService } from "./services.ts";
@@ -25,8 +25,7 @@ export const networkPolicyTruthTable = defineProbe({
   title: "NetworkPolicy ingress truth table (clients × targets)",
   teaches:
     "Ingress policies select target pods and list who may connect: a target no policy selects accepts everyone, a default-deny target no one, and an allow rule only the labelled client. Enforcement is the CNI's job: the objects alone do nothing.",
-  plan(pl) {
-    const { nodeClients, peer } = clientsOf(pl);
+  plan(pl, { nodeClients, peer }) {
     const clients = [...nodeClients, peer];
     return clients.flatMap((c) =>
       NETPOL_TARGETS.map((t): PlannedCheck => {
@@ -62,8 +61,7 @@ export const networkPolicyEgress = defineProbe({
   title: "NetworkPolicy egress: deny everything but DNS",
   teaches:
     "An egress policy on the client side limits where a pod may connect: with only DNS allowed, the pod can still resolve names but cannot reach the Services and pods they name.",
-  plan(pl) {
-    const { egress } = clientsOf(pl);
+  plan(pl, { egress }) {
     const policy = `the egress policy on ${egress.name} (DNS only)`;
     const checks: PlannedCheck[] = [
       check(
@@ -102,8 +100,7 @@ export const dnsUnderEgressDeny = defineProbe({
   title: "DNS still works under a deny-all egress policy with a DNS exception",
   teaches:
     "A deny-all egress policy breaks name resolution too, unless it allows UDP and TCP port 53 to CoreDNS: the exception every real egress policy needs.",
-  plan(pl) {
-    const { egress } = clientsOf(pl);
+  plan(pl, { egress }) {
     const name = `kubernetes.default.svc.${CLUSTER_DOMAIN}`;
     const claim = pl.lab.claims.networkPolicy;
     return [

@@ -1,6 +1,6 @@
+import type { ClientPod } from "../clients.ts";
 import { noLocalEndpointDenial, throughServiceProxy } from "../expectations.ts";
 import {
-  clientsOf,
   hostPortFor,
   httpPortOf,
   namePath,
@@ -52,11 +52,11 @@ const NONE = "no NodePort Service in this lab's apps whose pods answer with thei
 function fromFirstClient(
   probe: { id: string },
   pl: ProbeLab,
+  first: ClientPod,
   address: AddressRef,
   node: string,
   also: string,
 ) {
-  const { first } = clientsOf(pl);
   const checks = nodePortServices(pl).map((s) =>
     check(
       probe,
@@ -76,9 +76,8 @@ export const nodePortOwnNode = defineProbe({
   title: "Pod to a NodePort on its own node",
   teaches:
     "A NodePort opens the same port on every node's IP; the service proxy on that node translates it to a pod, just like a ClusterIP.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
-    return fromFirstClient(this, pl, { nodeIp: "same" }, first.node, "");
+  plan(pl, { first }) {
+    return fromFirstClient(this, pl, first, { nodeIp: "same" }, first.node, "");
   },
 });
 
@@ -88,11 +87,10 @@ export const nodePortOtherNode = defineProbe({
   title: "Pod to a NodePort on another node",
   teaches:
     "The node port answers on a node the client does not run on: the packet crosses the node network, then that node's proxy picks a backend (possibly on a third node).",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const other = pl.nodes.find((n) => n.name !== first.node);
     if (!other) return { skip: "the lab has a single node: there is no other node to enter through" };
-    return fromFirstClient(this, pl, { nodeIp: "other", node: other.name }, other.name, " too");
+    return fromFirstClient(this, pl, first, { nodeIp: "other", node: other.name }, other.name, " too");
   },
 });
 

@@ -1,6 +1,5 @@
 import { podSetOf, TARGET_HTTP_PORT } from "../clients.ts";
 import { reachable, throughPodNetwork } from "../expectations.ts";
-import { clientsOf } from "../probe-lab.ts";
 import { check, defineProbe, fromClient, httpGet } from "./probe.ts";
 
 export const podToPodSameNode = defineProbe({
@@ -9,8 +8,7 @@ export const podToPodSameNode = defineProbe({
   title: "Pod to pod on the same node, by IP",
   teaches:
     "Two pods on one node talk through the node's own bridge or routes: the CNI wires each pod's interface into the node, no overlay involved.",
-  plan(pl) {
-    const { first, peer } = clientsOf(pl);
+  plan(_pl, { first, peer }) {
     const target = podSetOf(peer);
     return [
       check(
@@ -36,8 +34,7 @@ export const podToPodCrossNode = defineProbe({
   title: "Pod to pod across nodes, by IP",
   teaches:
     "A pod reaches a pod on another node by its IP with no NAT: the CNI carries the packet between nodes (routes, VXLAN or eBPF), which is the Kubernetes network model's promise.",
-  plan(pl) {
-    const { first, nodeClients } = clientsOf(pl);
+  plan(pl, { first, nodeClients }) {
     const others = nodeClients.slice(1);
     if (!others.length) return { skip: "the lab has a single node: there is no cross-node path" };
     return others.map((other) => {
@@ -65,8 +62,7 @@ export const podToNode = defineProbe({
   title: "Pod to every node's IP",
   teaches:
     "Nodes are reachable from pods on the node network (the Docker network `kind`): the kubelet port answers on each node's InternalIP.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     return pl.nodes.map((node) =>
       check(
         this,

@@ -6,7 +6,7 @@
 
 import type { ClientPod } from "../clients.ts";
 import type { NorthSouthCapability } from "../expectations.ts";
-import type { ProbeLab } from "../probe-lab.ts";
+import type { Clients, ProbeLab } from "../probe-lab.ts";
 import type { Action, Endpoint, Expectation, PlannedCheck, ProbeInfo, SourceRef } from "../probes-plan.ts";
 
 /** A check a probe could have planned but left out, and why. */
@@ -23,7 +23,8 @@ export interface ProbeDefinition extends ProbeInfo {
    * API). A lab without it skips the probe with its claim's reason, and `plan` is not asked.
    */
   requires?: NorthSouthCapability;
-  plan(pl: ProbeLab): Planned;
+  /** The probe's checks in `pl`, sent from its client pods (`clients`), or why it does not apply. */
+  plan(pl: ProbeLab, clients: Clients): Planned;
 }
 
 export function defineProbe(p: ProbeDefinition): ProbeDefinition {

@@ -1,8 +1,14 @@
 import { SAYS_WORDS } from "../../components/apps/answers.ts";
-import { HAIRPIN_SERVICE, PEERS_SERVICE, PROBES_NAMESPACE, podSetOf, TARGET_HTTP_PORT } from "../clients.ts";
+import {
+  type ClientPod,
+  HAIRPIN_SERVICE,
+  PEERS_SERVICE,
+  PROBES_NAMESPACE,
+  podSetOf,
+  TARGET_HTTP_PORT,
+} from "../clients.ts";
 import { blocked, sourceIpInsideCluster, throughServiceProxy } from "../expectations.ts";
 import {
-  clientsOf,
   httpPortOf,
   namePath,
   type ProbeLab,
@@ -40,7 +46,7 @@ export const podToClusterIp = defineProbe({
   title: "Pod to a Service's ClusterIP, from every node",
   teaches:
     "A ClusterIP is a virtual address: no interface holds it (except kube-ipvs0 in IPVS mode); the service proxy on the client's node rewrites it to a pod IP. The backend still sees the client pod's IP.",
-  plan(pl) {
+  plan(pl, { nodeClients }) {
     const leftOut: LeftOut[] = [];
     const checks = netexecClusterIpServices(pl).flatMap((s) => {
       const path = pathFor(pl, podsOf(s)!, "client-address");
@@ -51,7 +57,7 @@ export const podToClusterIp = defineProbe({
         });
         return [];
       }
-      return clientsOf(pl).nodeClients.map((c) =>
+      return nodeClients.map((c) =>
         check(
           this,
           [s.namespace, s.service, c.name],
@@ -72,8 +78,7 @@ export const podToServiceUdp = defineProbe({
   title: "Pod to a Service over UDP",
   teaches:
     "Services balance UDP too: each datagram flow is translated like a TCP connection, and conntrack keeps the reply on the same backend.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const checks = netexecClusterIpServices(pl)
       .filter((s) => udpPortOf(s))
       .map((s) =>
@@ -95,12 +100,12 @@ export const podToServiceUdp = defineProbe({
 function byName(
   pl: ProbeLab,
   probe: { id: string },
+  first: ClientPod,
   name: (s: ServiceInfo) => string,
   why: string,
 ): PlannedCheck[] {
   const s = primaryService(pl);
   if (!s) return [];
-  const { first } = clientsOf(pl);
   const port = httpPortOf(s)!.port;
   return [
     check(
@@ -120,8 +125,7 @@ export const serviceByShortName = defineProbe({
   title: "Service by its short name",
   teaches:
     "A short name like `echo` resolves only inside the Service's own namespace: the pod's resolv.conf searches `<its namespace>.svc.cluster.local` first. From another namespace the same short name is not found.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const checks: PlannedCheck[] = [
       check(
         this,
@@ -164,11 +168,12 @@ export const serviceByNamespacedName = defineProbe({
   title: "Service by `name.namespace`",
   teaches:
     "`name.namespace` works from any namespace: the search domain `svc.cluster.local` completes it to the Service's full name.",
-  plan(pl) {
+  plan(pl, { first }) {
     return orSkip(
       byName(
         pl,
         this,
+        first,
         (s) => `${s.service}.${s.namespace}`,
         "the search domain svc.cluster.local completes name.namespace",
       ),
@@ -183,11 +188,12 @@ export const serviceByFqdn = defineProbe({
   title: "Service by its fully qualified name",
   teaches:
     "`name.namespace.svc.cluster.local` is the Service's full DNS name, answered by CoreDNS with the ClusterIP whatever the client's namespace.",
-  plan(pl) {
+  plan(pl, { first }) {
     return orSkip(
       byName(
         pl,
         this,
+        first,
         (s) => `${s.service}.${s.namespace}.svc.${CLUSTER_DOMAIN}`,
         "CoreDNS answers the full name with the ClusterIP",
       ),
@@ -202,8 +208,7 @@ export const apiServer = defineProbe({
   title: "Pod to the API server through kubernetes.default",
   teaches:
     "The `kubernetes` Service in `default` points at the API server on the control-plane node's host network: the first address of the service CIDR, reached like any ClusterIP.",
-  plan(pl) {
-    const { nodeClients } = clientsOf(pl);
+  plan(pl, { nodeClients }) {
     return nodeClients.map((c) =>
       check(
         this,
@@ -226,8 +231,7 @@ export const hairpin = defineProbe({
   title: "Pod to its own Service (hairpin)",
   teaches:
     "When the service proxy picks the caller itself as backend, the packet must leave and re-enter the same pod interface (hairpin mode): the bridge or the proxy has to allow it, usually with SNAT.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     return [
       check(
         this,
@@ -259,8 +263,7 @@ export const endpointCoverage = defineProbe({
   title: "Every endpoint answers through the ClusterIP",
   teaches:
     "A Service spreads new connections over all ready endpoints; asking until every pod has answered (as the Kubernetes e2e tests do) proves none is missing from the proxy's rules.",
-  plan(pl) {
-    const { first } = clientsOf(pl);
+  plan(pl, { first }) {
     const checks = netexecClusterIpServices(pl).map((s) => {
       const to: Endpoint = { address: { clusterIp: s }, port: httpPortOf(s)!.port };
       return check(

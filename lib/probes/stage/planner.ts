@@ -6,7 +6,7 @@ import { LabError } from "../../model/errors.ts";
 import { didYouMean } from "../../model/suggest.ts";
 import { CATALOGUE, type ProbeDefinition } from "../catalogue/index.ts";
 import { missing } from "../expectations.ts";
-import type { ProbeLab } from "../probe-lab.ts";
+import { clientsOf, type ProbeLab } from "../probe-lab.ts";
 import {
   type LeftOutCheck,
   type PlannedCheck,
@@ -47,13 +47,14 @@ export function planProbes(pl: ProbeLab, catalogue: readonly ProbeDefinition[] =
   const skipped: SkippedProbe[] = [];
   const leftOut: LeftOutCheck[] = [];
   const selection = selectedProbes(pl.lab.spec.probes, catalogue);
+  const clients = clientsOf(pl);
   for (const { probe, excluded } of selection) {
     if (excluded) {
       skipped.push({ probe: probe.id, reason: "left out by the lab's probes.include / probes.exclude" });
       continue;
     }
     const absent = probe.requires && missing(pl.lab, probe.requires);
-    const planned = absent ? { skip: absent } : probe.plan(pl);
+    const planned = absent ? { skip: absent } : probe.plan(pl, clients);
     if ("skip" in planned) skipped.push({ probe: probe.id, reason: planned.skip });
     else if ("leftOut" in planned) {
       checks.push(...planned.checks);
