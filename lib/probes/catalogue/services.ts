@@ -19,7 +19,16 @@ import {
   udpPortOf,
 } from "../probe-lab.ts";
 import type { Endpoint, PlannedCheck } from "../probes-plan.ts";
-import { check, defineProbe, fromClient, httpGet, type LeftOut, orSkip, withLeftOut } from "./probe.ts";
+import {
+  check,
+  defineProbe,
+  fromClient,
+  httpGet,
+  type LeftOut,
+  orSkip,
+  type Planned,
+  withLeftOut,
+} from "./probe.ts";
 
 /** Cluster DNS domain: kind keeps kubeadm's default. */
 export const CLUSTER_DOMAIN = "cluster.local";
@@ -97,15 +106,16 @@ export const podToServiceUdp = defineProbe({
   },
 });
 
+/** `first` asks the lab's main Service over HTTP by `name(s)`; a lab without one skips the probe. */
 function byName(
   pl: ProbeLab,
   probe: { id: string },
   first: ClientPod,
   name: (s: ServiceInfo) => string,
   why: string,
-): PlannedCheck[] {
+): Planned {
   const s = primaryService(pl);
-  if (!s) return [];
+  if (!s) return { skip: NO_APP };
   const port = httpPortOf(s)!.port;
   return [
     check(
@@ -169,15 +179,12 @@ export const serviceByNamespacedName = defineProbe({
   teaches:
     "`name.namespace` works from any namespace: the search domain `svc.cluster.local` completes it to the Service's full name.",
   plan(pl, { first }) {
-    return orSkip(
-      byName(
-        pl,
-        this,
-        first,
-        (s) => `${s.service}.${s.namespace}`,
-        "the search domain svc.cluster.local completes name.namespace",
-      ),
-      NO_APP,
+    return byName(
+      pl,
+      this,
+      first,
+      (s) => `${s.service}.${s.namespace}`,
+      "the search domain svc.cluster.local completes name.namespace",
     );
   },
 });
@@ -189,15 +196,12 @@ export const serviceByFqdn = defineProbe({
   teaches:
     "`name.namespace.svc.cluster.local` is the Service's full DNS name, answered by CoreDNS with the ClusterIP whatever the client's namespace.",
   plan(pl, { first }) {
-    return orSkip(
-      byName(
-        pl,
-        this,
-        first,
-        (s) => `${s.service}.${s.namespace}.svc.${CLUSTER_DOMAIN}`,
-        "CoreDNS answers the full name with the ClusterIP",
-      ),
-      NO_APP,
+    return byName(
+      pl,
+      this,
+      first,
+      (s) => `${s.service}.${s.namespace}.svc.${CLUSTER_DOMAIN}`,
+      "CoreDNS answers the full name with the ClusterIP",
     );
   },
 });
