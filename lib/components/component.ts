@@ -1,5 +1,5 @@
 import type { Chart } from "cdk8s";
-import type { z } from "zod";
+import { z } from "zod";
 import type { ArtifactReader, ArtifactRef } from "../model/artifact-ref.ts";
 import type { Finding } from "../model/findings.ts";
 import type { KubeProxyMode } from "../model/kube-proxy-mode.ts";
@@ -245,6 +245,11 @@ export interface Component<O = Record<string, unknown>> {
   summary: string;
   /** Options schema: a strict object with defaults, so unknown options are errors. */
   options: z.ZodType<O>;
+  /**
+   * For an ingress, gateway or load balancer: how it gives the lab the capability its kind stands
+   * for (NORTH_SOUTH_CAPABILITY). Selecting it claims that capability with this as the reason.
+   */
+  serves?(options: O, lab: Omit<LabView, "capabilities">): string;
   capabilities?(options: O, lab: Omit<LabView, "capabilities">): CapabilityClaims;
   /** Combination rules with clear messages. */
   rules?(options: O, lab: LabView): Finding[];
@@ -284,7 +289,19 @@ export interface Component<O = Record<string, unknown>> {
   build?(ctx: BuildContext, options: O): void;
 }
 
-/** Helper that keeps a component's options type when it is declared. */
-export function defineComponent<O>(c: Component<O>): Component<O> {
-  return c;
+/** The capability each north-south kind stands for: a component of that kind `serves` it. */
+export const NORTH_SOUTH_CAPABILITY = {
+  ingress: "ingress",
+  gateway: "gatewayApi",
+  loadBalancer: "loadBalancer",
+} as const satisfies Partial<Record<ComponentKind, CapabilityName>>;
+
+/** A component as written in its file: `options` may be left out when it takes none. */
+export type ComponentDeclaration<O> = Omit<Component<O>, "options"> & { options?: z.ZodType<O> };
+
+const NO_OPTIONS = z.strictObject({});
+
+/** Declares a component, keeping its options type; one without options gets a strict empty object. */
+export function defineComponent<O = Record<string, never>>(c: ComponentDeclaration<O>): Component<O> {
+  return { ...c, options: c.options ?? (NO_OPTIONS as unknown as z.ZodType<O>) };
 }

@@ -14,21 +14,24 @@ import {
   type Product,
   type ProductSources,
 } from "./compatibility.ts";
-import type {
-  AddressPool,
-  ArtifactRef,
-  Capabilities,
-  CapabilityClaim,
-  CapabilityName,
-  ClusterStep,
-  ClusterVariable,
-  Component,
-  ComponentKind,
-  Gate,
-  HostNeed,
-  Inspection,
-  ServiceDataplane,
-  SideContainer,
+import {
+  type AddressPool,
+  type ArtifactRef,
+  type Capabilities,
+  type CapabilityClaim,
+  type CapabilityClaims,
+  type CapabilityName,
+  type ClusterStep,
+  type ClusterVariable,
+  type Component,
+  type ComponentKind,
+  type Gate,
+  type HostNeed,
+  type Inspection,
+  type LabView,
+  NORTH_SOUTH_CAPABILITY,
+  type ServiceDataplane,
+  type SideContainer,
 } from "./component.ts";
 import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
@@ -79,6 +82,13 @@ const BASELINE: ResolvedClaims = {
     by: "kube-proxy",
   },
 };
+
+/** The claim a north-south component makes by being selected (its `serves`), before its own claims. */
+function servedClaim(s: Selected, lab: Omit<LabView, "capabilities">): CapabilityClaims {
+  const capability = NORTH_SOUTH_CAPABILITY[s.component.kind as keyof typeof NORTH_SOUTH_CAPABILITY];
+  const reason = s.component.serves?.(s.options, lab);
+  return capability && reason ? { [capability]: { value: true, reason } } : {};
+}
 
 function refsOf(spec: LabSpec): { kind: ComponentKind; ref: ComponentRef; path: string }[] {
   const out: { kind: ComponentKind; ref: ComponentRef; path: string }[] = [
@@ -174,7 +184,7 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
   };
   const claims = { ...BASELINE };
   for (const s of selected) {
-    const c = s.component.capabilities?.(s.options, base) ?? {};
+    const c = { ...servedClaim(s, base), ...s.component.capabilities?.(s.options, base) };
     for (const [name, claim] of Object.entries(c) as [CapabilityName, CapabilityClaim][]) {
       (claims as Record<CapabilityName, CapabilityClaim & { by: string }>)[name] = {
         ...claim,

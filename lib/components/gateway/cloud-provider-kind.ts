@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent } from "../component.ts";
 import { needsCloudProviderKind } from "../ingress/cloud-provider-kind.ts";
@@ -25,14 +24,8 @@ export const cloudProviderKindGateway = defineComponent({
   version: CLOUD_PROVIDER_KIND_VERSION,
   summary:
     "cloud-provider-kind runs each Gateway as an Envoy container with its own IP on the kind network, outside the nodes.",
-  options: z.strictObject({}),
-  capabilities: () => ({
-    gatewayApi: {
-      value: true,
-      reason:
-        "cloud-provider-kind serves Gateways of class cloud-provider-kind from an Envoy container on the kind network",
-    },
-  }),
+  serves: () =>
+    "cloud-provider-kind serves Gateways of class cloud-provider-kind from an Envoy container on the kind network",
   rules: (_o, lab) => [
     ...needsCloudProviderKind(lab, "northSouth.gateway", "cloud-provider-kind's Gateway API"),
     ...routeBackendFindings(lab, "northSouth.gateway", "cloud-provider-kind's Gateway"),

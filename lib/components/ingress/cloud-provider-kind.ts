@@ -1,5 +1,4 @@
 import { k8s } from "cdk8s-plus-34";
-import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { defineComponent, type LabView } from "../component.ts";
@@ -34,14 +33,8 @@ export const cloudProviderKindIngress = defineComponent({
   version: CLOUD_PROVIDER_KIND_VERSION,
   summary:
     "Translates Ingresses into Gateway API objects served by an Envoy container with its own IP on the kind network.",
-  options: z.strictObject({}),
-  capabilities: () => ({
-    ingress: {
-      value: true,
-      reason:
-        "cloud-provider-kind turns Ingresses of class cloud-provider-kind into a Gateway with its own IP on the kind network",
-    },
-  }),
+  serves: () =>
+    "cloud-provider-kind turns Ingresses of class cloud-provider-kind into a Gateway with its own IP on the kind network",
   rules: (_o, lab) => [
     ...needsCloudProviderKind(lab, "northSouth.ingress", "cloud-provider-kind's Ingress"),
     ...routeBackendFindings(lab, "northSouth.ingress", "cloud-provider-kind's Ingress"),
