@@ -11,6 +11,7 @@ import type {
   Gate,
   HostPathVariable,
   Inspection,
+  ServiceDataplane,
   SideContainer,
   StageName,
 } from "../model/lab-json.ts";
@@ -27,10 +28,12 @@ export {
   type ClusterStep,
   type ClusterVariable,
   type ComponentKind,
+  type DataplaneMeasure,
   type Gate,
   type HostPathVariable,
   type Inspection,
   type NodeArch,
+  type ServiceDataplane,
   type SideContainer,
   STAGES,
   type StageName,
@@ -131,24 +134,6 @@ export interface ChartRender {
 
 /** Returns the rendered YAML of a chart from the cache. Synth never runs helm. */
 export type RenderedChartReader = (render: ChartRender) => string;
-
-/** What `labs compare` counts on a node to show how big Services make the dataplane. */
-export type DataplaneMeasure = "iptables-rules" | "nftables-elements" | "ipvs-services" | "bpf-map-entries";
-
-/**
- * How Services show on a node in the dataplane a component programs. The guide's "watch a Service
- * appear" exercise runs `inspection` before and after adding a Service and answers with `grows`;
- * `labs compare` runs `size.command` on the first node for its dataplane-size column. Each field
- * comes from the last component, in claim order (proxy, cni, …), that gives it.
- */
-export interface ServiceDataplane {
-  /** The id of one of this component's inspections that lists Services on a node. */
-  inspection?: string;
-  /** What one more Service adds to that inspection's output, for learners. */
-  grows?: string;
-  /** Services' footprint on one node: the unit, and a node command that prints one number. */
-  size?: { measure: DataplaneMeasure; command: string[] };
-}
 
 /**
  * Something a component needs of the Docker host's kernel, which every kind node shares;
