@@ -30,6 +30,7 @@ import type {
   ServiceDataplane,
   SideContainer,
 } from "./component.ts";
+import type { CarriedPath } from "./fault.ts";
 import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
 import type { ResolvedClaims, ResolvedLab, Selected } from "./resolved-lab.ts";
@@ -284,6 +285,15 @@ export const postCreateOf = (lab: ResolvedLab): ClusterStep[] =>
   );
 export const runtimeObjectsOf = (lab: ResolvedLab): RuntimeObject[] =>
   collect(lab, (s) => s.component.runtimeObjects?.(s.options, lab));
+/**
+ * Paths a component carries although the claims name another component for them (see
+ * CarriedPath), each with the title of the component that carries it: what the fault signatures
+ * and the guide's diagram both follow.
+ */
+export const carriedPathsOf = (lab: ResolvedLab): (CarriedPath & { by: string })[] =>
+  collect(lab, (s) =>
+    s.component.faults?.(s.options, lab).carries?.map((c) => ({ ...c, by: s.component.title })),
+  );
 
 /** Cluster variables, once each even when two components use the same one. */
 export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
