@@ -6,7 +6,7 @@
  * A path is drawn only when the lab's probe plan checks it (a lab without an Ingress controller
  * has no Ingress path), so the picture and the probes always tell the same story.
  */
-import { type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
+import { carriedPathsOf, type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
 import type { Layer, ProbesPlan } from "../probes/probes-plan.ts";
 
 /** Where a place lives: the machine that runs labs, a kind node, or the virtual Service network. */
@@ -105,6 +105,18 @@ export function layersOf(lab: ResolvedLab, nodes: string[]): LayerSummary[] {
   ];
 }
 
+/**
+ * Who rewrites a pod's packet to a ClusterIP: the component that carries that path itself when
+ * one does (Cilium's per-packet load balancer on the pod's interface, even next to kube-proxy:
+ * cilium/cilium#16197, bpf/bpf_lxc.c), else the service proxy the claims name. The fault
+ * signatures follow the same declaration, so the drawing and `labs faults` agree.
+ */
+function clusterIpFromPods(lab: ResolvedLab): string {
+  const proxy = serviceProxyText(lab.claims.serviceProxy);
+  const carrier = carriedPathsOf(lab).find((c) => c.path === "cluster-ip-from-pods");
+  return carrier ? `DNAT by ${carrier.by}, not ${proxy}` : `DNAT by ${proxy}`;
+}
+
 const planned = (plan: ProbesPlan, probe: string) => plan.checks.some((c) => c.probe === probe);
 
 /** Every path the lab's probes check, most basic first. */
@@ -182,7 +194,7 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
       layer: "service",
       title: "Pod to a Service's ClusterIP",
       places: [pod(other.name, other.node), echoService, echoPods],
-      hops: [{ label: "to the virtual IP" }, { label: `DNAT by ${proxy}` }],
+      hops: [{ label: "to the virtual IP" }, { label: clusterIpFromPods(lab) }],
       note: `${claims.serviceProxy.reason}. The ClusterIP belongs to no interface; the client's own node rewrites it.`,
     });
   if (first && planned(plan, "service-fqdn"))
