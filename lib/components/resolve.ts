@@ -285,6 +285,14 @@ export const postCreateOf = (lab: ResolvedLab): ClusterStep[] =>
   );
 export const runtimeObjectsOf = (lab: ResolvedLab): RuntimeObject[] =>
   collect(lab, (s) => s.component.runtimeObjects?.(s.options, lab));
+
+/** Cluster variables, once each even when two components use the same one. */
+export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
+  dedupe(
+    collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
+    (v) => v.name,
+  );
+
 /**
  * Paths a component carries although the claims name another component for them (see
  * CarriedPath), each with the title of the component that carries it: what the fault signatures
@@ -293,13 +301,6 @@ export const runtimeObjectsOf = (lab: ResolvedLab): RuntimeObject[] =>
 export const carriedPathsOf = (lab: ResolvedLab): (CarriedPath & { by: string })[] =>
   collect(lab, (s) =>
     s.component.faults?.(s.options, lab).carries?.map((c) => ({ ...c, by: s.component.title })),
-  );
-
-/** Cluster variables, once each even when two components use the same one. */
-export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
-  dedupe(
-    collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
-    (v) => v.name,
   );
 
 function dedupe<T>(items: T[], key: (t: T) => string): T[] {
