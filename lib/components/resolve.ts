@@ -33,6 +33,7 @@ import {
   type ServiceDataplane,
   type SideContainer,
 } from "./component.ts";
+import type { CarriedPath } from "./fault.ts";
 import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
 import type { ResolvedClaims, ResolvedLab, Selected } from "./resolved-lab.ts";
@@ -300,6 +301,16 @@ export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
   dedupe(
     collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
     (v) => v.name,
+  );
+
+/**
+ * Paths a component carries although the claims name another component for them (see
+ * CarriedPath), each with the title of the component that carries it: what the fault signatures
+ * and the guide's diagram both follow.
+ */
+export const carriedPathsOf = (lab: ResolvedLab): (CarriedPath & { by: string })[] =>
+  collect(lab, (s) =>
+    s.component.faults?.(s.options, lab).carries?.map((c) => ({ ...c, by: s.component.title })),
   );
 
 function dedupe<T>(items: T[], key: (t: T) => string): T[] {
