@@ -104,7 +104,7 @@ async function runOne(spec: LabSpec, o: CompareOptions, host: LabRun["host"]): P
     if (o.performance !== false) {
       say(`${spec.name}: performance sample`);
       const tc = new Toolchain({ env, signal: o.signal, onCommand: commandLogger(state.logsDir) });
-      Object.assign(extra, await measurePerformance(spec, state, tc, o.signal));
+      Object.assign(extra, await measurePerformance(state, tc, o.signal));
     }
   } catch (e) {
     extra.status = clusterUp ? "error" : "failed";

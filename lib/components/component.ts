@@ -1,5 +1,5 @@
 import type { Chart } from "cdk8s";
-import type { z } from "zod";
+import { z } from "zod";
 import type { ArtifactReader, ArtifactRef } from "../model/artifact-ref.ts";
 import type { Finding } from "../model/findings.ts";
 import type { KubeProxyMode } from "../model/kube-proxy-mode.ts";
@@ -11,6 +11,7 @@ import type {
   Gate,
   HostPathVariable,
   Inspection,
+  ServiceDataplane,
   SideContainer,
   StageName,
 } from "../model/lab-json.ts";
@@ -27,10 +28,12 @@ export {
   type ClusterStep,
   type ClusterVariable,
   type ComponentKind,
+  type DataplaneMeasure,
   type Gate,
   type HostPathVariable,
   type Inspection,
   type NodeArch,
+  type ServiceDataplane,
   type SideContainer,
   STAGES,
   type StageName,
@@ -132,24 +135,6 @@ export interface ChartRender {
 /** Returns the rendered YAML of a chart from the cache. Synth never runs helm. */
 export type RenderedChartReader = (render: ChartRender) => string;
 
-/** What `labs compare` counts on a node to show how big Services make the dataplane. */
-export type DataplaneMeasure = "iptables-rules" | "nftables-elements" | "ipvs-services" | "bpf-map-entries";
-
-/**
- * How Services show on a node in the dataplane a component programs. The guide's "watch a Service
- * appear" exercise runs `inspection` before and after adding a Service and answers with `grows`;
- * `labs compare` runs `size.command` on the first node for its dataplane-size column. Each field
- * comes from the last component, in claim order (proxy, cni, …), that gives it.
- */
-export interface ServiceDataplane {
-  /** The id of one of this component's inspections that lists Services on a node. */
-  inspection?: string;
-  /** What one more Service adds to that inspection's output, for learners. */
-  grows?: string;
-  /** Services' footprint on one node: the unit, and a node command that prints one number. */
-  size?: { measure: DataplaneMeasure; command: string[] };
-}
-
 /**
  * Something a component needs of the Docker host's kernel, which every kind node shares;
  * `labs doctor <lab>` checks each before anything is created. `kernel-module`: a module (or a
@@ -245,6 +230,11 @@ export interface Component<O = Record<string, unknown>> {
   summary: string;
   /** Options schema: a strict object with defaults, so unknown options are errors. */
   options: z.ZodType<O>;
+  /**
+   * For an ingress, gateway or load balancer: how it gives the lab the capability its kind stands
+   * for (NORTH_SOUTH_CAPABILITY). Selecting it claims that capability with this as the reason.
+   */
+  serves?(options: O, lab: Omit<LabView, "capabilities">): string;
   capabilities?(options: O, lab: Omit<LabView, "capabilities">): CapabilityClaims;
   /** Combination rules with clear messages. */
   rules?(options: O, lab: LabView): Finding[];
@@ -284,7 +274,19 @@ export interface Component<O = Record<string, unknown>> {
   build?(ctx: BuildContext, options: O): void;
 }
 
-/** Helper that keeps a component's options type when it is declared. */
-export function defineComponent<O>(c: Component<O>): Component<O> {
-  return c;
+/** The capability each north-south kind stands for: a component of that kind `serves` it. */
+export const NORTH_SOUTH_CAPABILITY = {
+  ingress: "ingress",
+  gateway: "gatewayApi",
+  loadBalancer: "loadBalancer",
+} as const satisfies Partial<Record<ComponentKind, CapabilityName>>;
+
+/** A component as written in its file: `options` may be left out when it takes none. */
+export type ComponentDeclaration<O> = Omit<Component<O>, "options"> & { options?: z.ZodType<O> };
+
+const NO_OPTIONS = z.strictObject({});
+
+/** Declares a component, keeping its options type; one without options gets a strict empty object. */
+export function defineComponent<O = Record<string, never>>(c: ComponentDeclaration<O>): Component<O> {
+  return { ...c, options: c.options ?? (NO_OPTIONS as unknown as z.ZodType<O>) };
 }

@@ -14,22 +14,26 @@ import {
   type Product,
   type ProductSources,
 } from "./compatibility.ts";
-import type {
-  AddressPool,
-  ArtifactRef,
-  Capabilities,
-  CapabilityClaim,
-  CapabilityName,
-  ClusterStep,
-  ClusterVariable,
-  Component,
-  ComponentKind,
-  Gate,
-  HostNeed,
-  Inspection,
-  ServiceDataplane,
-  SideContainer,
+import {
+  type AddressPool,
+  type ArtifactRef,
+  type Capabilities,
+  type CapabilityClaim,
+  type CapabilityClaims,
+  type CapabilityName,
+  type ClusterStep,
+  type ClusterVariable,
+  type Component,
+  type ComponentKind,
+  type Gate,
+  type HostNeed,
+  type Inspection,
+  type LabView,
+  NORTH_SOUTH_CAPABILITY,
+  type ServiceDataplane,
+  type SideContainer,
 } from "./component.ts";
+import type { CarriedPath } from "./fault.ts";
 import { hostPortClashes } from "./host-port-clashes.ts";
 import { componentNames, FIELD_OF, findComponent } from "./registry.ts";
 import type { ResolvedClaims, ResolvedLab, Selected } from "./resolved-lab.ts";
@@ -79,6 +83,13 @@ const BASELINE: ResolvedClaims = {
     by: "kube-proxy",
   },
 };
+
+/** The claim a north-south component makes by being selected (its `serves`), before its own claims. */
+function servedClaim(s: Selected, lab: Omit<LabView, "capabilities">): CapabilityClaims {
+  const capability = NORTH_SOUTH_CAPABILITY[s.component.kind as keyof typeof NORTH_SOUTH_CAPABILITY];
+  const reason = s.component.serves?.(s.options, lab);
+  return capability && reason ? { [capability]: { value: true, reason } } : {};
+}
 
 function refsOf(spec: LabSpec): { kind: ComponentKind; ref: ComponentRef; path: string }[] {
   const out: { kind: ComponentKind; ref: ComponentRef; path: string }[] = [
@@ -174,7 +185,7 @@ export function checkLab(spec: LabSpec): { lab?: ResolvedLab; findings: Finding[
   };
   const claims = { ...BASELINE };
   for (const s of selected) {
-    const c = s.component.capabilities?.(s.options, base) ?? {};
+    const c = { ...servedClaim(s, base), ...s.component.capabilities?.(s.options, base) };
     for (const [name, claim] of Object.entries(c) as [CapabilityName, CapabilityClaim][]) {
       (claims as Record<CapabilityName, CapabilityClaim & { by: string }>)[name] = {
         ...claim,
@@ -290,6 +301,16 @@ export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
   dedupe(
     collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
     (v) => v.name,
+  );
+
+/**
+ * Paths a component carries although the claims name another component for them (see
+ * CarriedPath), each with the title of the component that carries it: what the fault signatures
+ * and the guide's diagram both follow.
+ */
+export const carriedPathsOf = (lab: ResolvedLab): (CarriedPath & { by: string })[] =>
+  collect(lab, (s) =>
+    s.component.faults?.(s.options, lab).carries?.map((c) => ({ ...c, by: s.component.title })),
   );
 
 function dedupe<T>(items: T[], key: (t: T) => string): T[] {

@@ -5,7 +5,6 @@
  * probes to point at something.
  */
 import {
-  type CarriedPath,
   type Fault,
   type FaultCommand,
   type FaultLayer,
@@ -14,7 +13,7 @@ import {
   isAvailable,
   type UnavailableFault,
 } from "../components/fault.ts";
-import type { ResolvedLab } from "../components/resolve.ts";
+import { carriedPathsOf, type ResolvedLab } from "../components/resolve.ts";
 import { PROBES_NAMESPACE } from "../probes/clients.ts";
 import type { ProbeLab, ServiceInfo } from "../probes/probe-lab.ts";
 import type { ProbesPlan } from "../probes/probes-plan.ts";
@@ -168,13 +167,11 @@ export function labFaults(lab: ResolvedLab, plan: ProbesPlan, probeLab?: ProbeLa
   const paths = checkPaths(ctx);
   const main = mainServiceOf(plan, ctx.services);
   const offers: { offer: FaultOffer; by: string }[] = [];
-  const carries: CarriedPath[] = [];
   for (const s of lab.components) {
     const declared = s.component.faults?.(s.options, lab);
-    if (!declared) continue;
-    offers.push(...declared.faults.map((offer) => ({ offer, by: s.component.name })));
-    carries.push(...(declared.carries ?? []));
+    if (declared) offers.push(...declared.faults.map((offer) => ({ offer, by: s.component.name })));
   }
+  const carries = carriedPathsOf(lab);
   offers.push(...clusterFaults({ lab, main }).map((offer) => ({ offer, by: CLUSTER })));
 
   const faults: LabFault[] = [];

@@ -137,8 +137,8 @@ function kubeletStopped(lab: ResolvedLab): FaultOffer {
   };
 }
 
-function noMain(id: string, layer: "service" | "policy", title: string): UnavailableFault {
-  return unavailable({ id, layer, title }, "the lab has no app Service its probes reach by name (no `apps`)");
+function noMain(head: Omit<UnavailableFault, "unavailable">): UnavailableFault {
+  return unavailable(head, "the lab has no app Service its probes reach by name (no `apps`)");
 }
 
 function selectorMismatch(main: ServiceInfo | undefined): FaultOffer {
@@ -147,7 +147,7 @@ function selectorMismatch(main: ServiceInfo | undefined): FaultOffer {
     layer: "service" as const,
     title: "a Service whose selector matches nothing",
   };
-  if (!main) return noMain(head.id, head.layer, head.title);
+  if (!main) return noMain(head);
   const patch = (value: string | null) => JSON.stringify({ spec: { selector: { "labs.dev/fault": value } } });
   return {
     ...head,
@@ -178,7 +178,7 @@ function targetPortWrong(main: ServiceInfo | undefined): FaultOffer {
     layer: "service" as const,
     title: "a Service's targetPort pointing at nothing",
   };
-  if (!main) return noMain(head.id, head.layer, head.title);
+  if (!main) return noMain(head);
   const index = main.ports.findIndex((p) => p.protocol === "TCP" && p.name === "http");
   const i = index >= 0 ? index : main.ports.findIndex((p) => p.protocol === "TCP");
   const port = main.ports[i];
@@ -382,7 +382,7 @@ function strayDefaultDeny(lab: ResolvedLab, main: ServiceInfo | undefined): Faul
       head,
       `${claim.reason}: the policy would be stored and ignored, so nothing breaks and no probe could point at it (the guide's deny-all exercise shows exactly that)`,
     );
-  if (!main) return noMain(head.id, head.layer, head.title);
+  if (!main) return noMain(head);
   const policy = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",

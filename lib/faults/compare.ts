@@ -23,6 +23,20 @@ interface KeyWords {
   rank: number;
 }
 
+/** The crossings that name no place of their own: the same words whatever the lab. */
+const FIXED_KEYS = new Map<string, KeyWords>(
+  Object.entries({
+    "dns-upstream": { words: "CoreDNS's upstream", verb: "resolve a name outside the cluster", rank: 4 },
+    dns: { words: "DNS", verb: "resolve a name", rank: 5 },
+    ingress: { words: "the ingress", verb: "go through the ingress", rank: 5 },
+    gateway: { words: "the gateway", verb: "go through the gateway", rank: 5 },
+    "load-balancer": { words: "the load balancer", verb: "go through a LoadBalancer IP", rank: 5 },
+    "service-proxy": { words: "the service network", verb: "go through a Service address", rank: 6 },
+    policy: { words: "NetworkPolicy", verb: "depend on NetworkPolicy", rank: 7 },
+    "pod-network": { words: "the pod network", verb: "cross between nodes", rank: 8 },
+  }),
+);
+
 function describeKey(key: string): KeyWords {
   const i = key.indexOf(":");
   const kind = i < 0 ? key : key.slice(0, i);
@@ -42,24 +56,8 @@ function describeKey(key: string): KeyWords {
       return { words: `the pods of namespace ${rest}`, verb: `end at a pod in ${rest}`, rank: 3 };
     case "dataplane":
       return { words: `the nodes' ${rest}`, verb: `inspect ${rest}`, rank: 4 };
-    case "dns-upstream":
-      return { words: "CoreDNS's upstream", verb: "resolve a name outside the cluster", rank: 4 };
-    case "dns":
-      return { words: "DNS", verb: "resolve a name", rank: 5 };
-    case "ingress":
-      return { words: "the ingress", verb: "go through the ingress", rank: 5 };
-    case "gateway":
-      return { words: "the gateway", verb: "go through the gateway", rank: 5 };
-    case "load-balancer":
-      return { words: "the load balancer", verb: "go through a LoadBalancer IP", rank: 5 };
-    case "service-proxy":
-      return { words: "the service network", verb: "go through a Service address", rank: 6 };
-    case "policy":
-      return { words: "NetworkPolicy", verb: "depend on NetworkPolicy", rank: 7 };
-    case "pod-network":
-      return { words: "the pod network", verb: "cross between nodes", rank: 8 };
     default:
-      return { words: key, verb: `cross ${key}`, rank: 9 };
+      return FIXED_KEYS.get(kind) ?? { words: key, verb: `cross ${key}`, rank: 9 };
   }
 }
 

@@ -6,7 +6,7 @@
  * A path is drawn only when the lab's probe plan checks it (a lab without an Ingress controller
  * has no Ingress path), so the picture and the probes always tell the same story.
  */
-import { type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
+import { carriedPathsOf, type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
 import type { Layer, ProbesPlan } from "../probes/probes-plan.ts";
 
 /** Where a place lives: the machine that runs labs, a kind node, or the virtual Service network. */
@@ -105,6 +105,18 @@ export function layersOf(lab: ResolvedLab, nodes: string[]): LayerSummary[] {
   ];
 }
 
+/**
+ * Who rewrites a pod's packet to a ClusterIP: the component that carries that path itself when
+ * one does (Cilium's per-packet load balancer on the pod's interface, even next to kube-proxy:
+ * cilium/cilium#16197, bpf/bpf_lxc.c), else the service proxy the claims name. The fault
+ * signatures follow the same declaration, so the drawing and `labs faults` agree.
+ */
+function clusterIpFromPods(lab: ResolvedLab): string {
+  const proxy = serviceProxyText(lab.claims.serviceProxy);
+  const carrier = carriedPathsOf(lab).find((c) => c.path === "cluster-ip-from-pods");
+  return carrier ? `DNAT by ${carrier.by}, not ${proxy}` : `DNAT by ${proxy}`;
+}
+
 const planned = (plan: ProbesPlan, probe: string) => plan.checks.some((c) => c.probe === probe);
 
 /** Every path the lab's probes check, most basic first. */
@@ -112,7 +124,7 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
   const cluster = lab.clusterName;
   const clients = plan.clients;
   const nodes = [...new Set(clients.map((c) => c.node))];
-  const pod = (name: string, node: string): Place => ({
+  const pod = ({ name, node }: { name: string; node: string }): Place => ({
     id: `pod:${name}`,
     label: `pod ${name}`,
     kind: "pod",
@@ -157,50 +169,53 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
     echoPods,
   ];
   const paths: TrafficPath[] = [];
+  /** Draws a path only when the plan checks its probe, so the picture and the probes tell one story. */
+  const draw = (path: TrafficPath) => {
+    if (planned(plan, path.probe)) paths.push(path);
+  };
 
-  if (first && peer && planned(plan, "pod-to-pod-same-node"))
-    paths.push({
+  if (first && peer)
+    draw({
       probe: "pod-to-pod-same-node",
       layer: "pod",
       title: "Pod to pod on one node",
-      places: [pod(first.name, first.node), pod(peer.name, peer.node)],
+      places: [pod(first), pod(peer)],
       hops: [{ label: "veth pair and the node's own routes" }],
       note: "The packet never leaves the node: no tunnel, no NAT.",
     });
-  if (first && other && planned(plan, "pod-to-pod-cross-node"))
-    paths.push({
+  if (first && other)
+    draw({
       probe: "pod-to-pod-cross-node",
       layer: "pod",
       title: "Pod to pod across nodes",
-      places: [pod(first.name, first.node), pod(other.name, other.node)],
+      places: [pod(first), pod(other)],
       hops: [{ label: `${claims.podEncapsulation.value} (${claims.podEncapsulation.by})` }],
       note: `${claims.podEncapsulation.reason}. The pod IPs stay as they are: no NAT between pods.`,
     });
-  if (other && planned(plan, "pod-to-cluster-ip"))
-    paths.push({
+  if (other)
+    draw({
       probe: "pod-to-cluster-ip",
       layer: "service",
       title: "Pod to a Service's ClusterIP",
-      places: [pod(other.name, other.node), echoService, echoPods],
-      hops: [{ label: "to the virtual IP" }, { label: `DNAT by ${proxy}` }],
+      places: [pod(other), echoService, echoPods],
+      hops: [{ label: "to the virtual IP" }, { label: clusterIpFromPods(lab) }],
       note: `${claims.serviceProxy.reason}. The ClusterIP belongs to no interface; the client's own node rewrites it.`,
     });
-  if (first && planned(plan, "service-fqdn"))
-    paths.push({
+  if (first)
+    draw({
       probe: "service-fqdn",
       layer: "service",
       title: "A Service by its DNS name",
       places: [
-        pod(first.name, first.node),
+        pod(first),
         { id: "dns:coredns", label: "CoreDNS (kube-dns Service)", kind: "dns", zone: { services: true } },
         echoService,
       ],
       hops: [{ label: "UDP 53: echo.demo.svc.cluster.local?" }, { label: "answers the ClusterIP" }],
       note: "Names resolve to ClusterIPs; the pod's resolv.conf search list completes short names.",
     });
-  const hostNodePort = plan.checks.find((c) => c.probe === "host-nodeport");
-  if (hostNodePort && nodes[0])
-    paths.push({
+  if (nodes[0])
+    draw({
       probe: "host-nodeport",
       layer: "node",
       title: "Your machine to a NodePort",
@@ -218,61 +233,58 @@ export function pathModel(lab: ResolvedLab, plan: ProbesPlan): PathModel {
       hops: [{ label: "TCP" }, { label: "docker-proxy / DNAT" }, { label: `${proxy} picks a pod` }],
       note: "Every node opens the node port; the one you reach may forward to a pod on another node.",
     });
-  if (planned(plan, "host-loadbalancer"))
-    paths.push({
-      probe: "host-loadbalancer",
-      layer: "north-south",
-      title: "Your machine to a LoadBalancer Service",
-      places: [
-        you,
-        {
-          id: "lb:echo-lb",
-          label: `LoadBalancer IP (${componentTitle(lab, "loadBalancer") ?? "load balancer"})`,
-          kind: "proxy",
-          zone: { cluster: true },
-        },
-        echoPods,
-      ],
-      hops: [
-        { label: "an address on the kind network" },
-        { label: `${proxy}: Cluster SNATs, Local keeps you` },
-      ],
-      note: claims.loadBalancer.reason,
-    });
-  if (planned(plan, "ingress-paths") || planned(plan, "ingress-host-rule"))
-    paths.push({
-      probe: planned(plan, "ingress-paths") ? "ingress-paths" : "ingress-host-rule",
-      layer: "north-south",
-      title: "Your machine through the Ingress",
-      places: throughProxy("proxy:ingress", `Ingress controller (${componentTitle(lab, "ingress")})`),
-      hops: [
-        { label: `HTTP :${lab.spec.hostPorts.ingressHttp}, Host and path rules` },
-        { label: "the controller proxies" },
-        { label: "to an endpoint" },
-      ],
-      note: claims.ingress.reason,
-    });
-  if (planned(plan, "gateway-routes"))
-    paths.push({
-      probe: "gateway-routes",
-      layer: "north-south",
-      title: "Your machine through a Gateway",
-      places: throughProxy("proxy:gateway", `Gateway (${componentTitle(lab, "gateway")})`),
-      hops: [
-        { label: "HTTP listener" },
-        { label: "HTTPRoute rules: path, header, weight" },
-        { label: "to an endpoint" },
-      ],
-      note: claims.gatewayApi.reason,
-    });
+  draw({
+    probe: "host-loadbalancer",
+    layer: "north-south",
+    title: "Your machine to a LoadBalancer Service",
+    places: [
+      you,
+      {
+        id: "lb:echo-lb",
+        label: `LoadBalancer IP (${componentTitle(lab, "loadBalancer") ?? "load balancer"})`,
+        kind: "proxy",
+        zone: { cluster: true },
+      },
+      echoPods,
+    ],
+    hops: [
+      { label: "an address on the kind network" },
+      { label: `${proxy}: Cluster SNATs, Local keeps you` },
+    ],
+    note: claims.loadBalancer.reason,
+  });
+  draw({
+    probe: planned(plan, "ingress-paths") ? "ingress-paths" : "ingress-host-rule",
+    layer: "north-south",
+    title: "Your machine through the Ingress",
+    places: throughProxy("proxy:ingress", `Ingress controller (${componentTitle(lab, "ingress")})`),
+    hops: [
+      { label: `HTTP :${lab.spec.hostPorts.ingressHttp}, Host and path rules` },
+      { label: "the controller proxies" },
+      { label: "to an endpoint" },
+    ],
+    note: claims.ingress.reason,
+  });
+  draw({
+    probe: "gateway-routes",
+    layer: "north-south",
+    title: "Your machine through a Gateway",
+    places: throughProxy("proxy:gateway", `Gateway (${componentTitle(lab, "gateway")})`),
+    hops: [
+      { label: "HTTP listener" },
+      { label: "HTTPRoute rules: path, header, weight" },
+      { label: "to an endpoint" },
+    ],
+    note: claims.gatewayApi.reason,
+  });
   const deny = plan.checks.find((c) => c.probe === "netpol-ingress" && c.id.endsWith("/netpol-deny"));
   if (first && deny)
-    paths.push({
+    draw({
       probe: "netpol-ingress",
       layer: "policy",
       title: "NetworkPolicy: a default-deny target",
       places: [
-        pod(first.name, first.node),
+        pod(first),
         {
           id: "pod:netpol-deny",
           label: "pod netpol-deny (default deny)",

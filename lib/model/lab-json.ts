@@ -57,6 +57,31 @@ export const inspectionSchema = z.object({
 });
 export type Inspection = z.infer<typeof inspectionSchema>;
 
+/** What `labs compare` counts on a node to show how big Services make the dataplane. */
+export const DATAPLANE_MEASURES = [
+  "iptables-rules",
+  "nftables-elements",
+  "ipvs-services",
+  "bpf-map-entries",
+] as const;
+export type DataplaneMeasure = (typeof DATAPLANE_MEASURES)[number];
+
+/**
+ * How Services show on a node in the dataplane a component programs. The guide's "watch a Service
+ * appear" exercise runs `inspection` before and after adding a Service and answers with `grows`;
+ * `labs compare` runs `size.command` on the first node for its dataplane-size column. Each field
+ * comes from the last component, in claim order (proxy, cni, …), that gives it.
+ */
+export const serviceDataplaneSchema = z.object({
+  /** The id of one of this component's inspections that lists Services on a node. */
+  inspection: z.optional(z.string()),
+  /** What one more Service adds to that inspection's output, for learners. */
+  grows: z.optional(z.string()),
+  /** Services' footprint on one node: the unit, and a node command that prints one number. */
+  size: z.optional(z.object({ measure: z.enum(DATAPLANE_MEASURES), command: z.array(z.string()) })),
+});
+export type ServiceDataplane = z.infer<typeof serviceDataplaneSchema>;
+
 /** The CPU architecture of the kind nodes (the Docker engine's), as release tarballs name it. */
 export const NODE_ARCHES = ["amd64", "arm64"] as const;
 export type NodeArch = (typeof NODE_ARCHES)[number];
@@ -202,6 +227,8 @@ export const labJsonSchema = z.object({
   warnings: z.array(z.object({ path: z.string(), message: z.string(), fix: z.optional(z.string()) })),
   stages: z.array(stagePlanSchema),
   inspections: z.array(inspectionSchema),
+  /** How the lab's Services show on a node (optional: lab.json written before it had this field). */
+  serviceDataplane: z.optional(serviceDataplaneSchema),
   sideContainers: z.array(sideContainerSchema),
   /** kubectl steps run once right after `kind create cluster`, before the first stage. */
   postCreate: z.array(clusterStepSchema),

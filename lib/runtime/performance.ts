@@ -4,8 +4,6 @@
  * host) with the engine's latency probe at one request count and concurrency; pod-to-pod TCP
  * throughput on one node and across nodes with iperf3; the dataplane's size on the first node.
  */
-import { resolveLab, serviceDataplaneOf } from "../components/resolve.ts";
-import type { LabSpec } from "../model/lab-spec.ts";
 import type { EnginePlan, HttpRequestSpec, Probe } from "../probes/prober/plan.ts";
 import { type Batch, resolvePlan } from "../probes/verdicts/resolver.ts";
 import {
@@ -74,11 +72,10 @@ export function latencyPlans(
 
 /**
  * The performance sample of a lab that is up: latency per path, iperf3 throughput, and the
- * dataplane's size on the first node, counted as the lab's components say (their
+ * dataplane's size on the first node, counted as the lab's components say (lab.json's
  * `serviceDataplane.size`). What could not be measured is a note, never a number.
  */
 export async function measurePerformance(
-  spec: LabSpec,
   state: LabState,
   tc: Toolchain,
   signal?: AbortSignal,
@@ -115,7 +112,7 @@ export async function measurePerformance(
   const throughput = await iperf(kubectl, tc, facts, notes);
   const dataplane: DataplaneSize[] = [];
   const node = facts.nodes[0]?.name;
-  const how = serviceDataplaneOf(resolveLab(spec)).size;
+  const how = labJson.serviceDataplane?.size;
   if (node && how) {
     const r = await dockerExec(tc, node, how.command);
     const count = Number.parseInt(r.stdout.trim(), 10);

@@ -11,6 +11,7 @@ import {
   postCreateOf,
   type ResolvedLab,
   runtimeObjectsOf,
+  serviceDataplaneOf,
   sideContainersOf,
 } from "../components/resolve.ts";
 import { ORIGIN_METADATA } from "../components/upstream-manifest.ts";
@@ -201,6 +202,7 @@ function describeLab(
     warnings: lab.findings.map((f) => ({ path: f.path, message: f.message, fix: f.fix })),
     stages,
     inspections: inspectionsOf(lab),
+    serviceDataplane: serviceDataplaneOf(lab),
     sideContainers,
     // kubectl steps right after `kind create cluster`, before stage crds (see ClusterStep).
     postCreate: postCreateOf(lab),

@@ -20,6 +20,7 @@ import { labFaults } from "../../lib/faults/catalogue.ts";
 import { exercisesOf } from "../../lib/guide/exercises.ts";
 import { renderGuide } from "../../lib/guide/handout.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
+import type { LabJson } from "../../lib/model/lab-json.ts";
 import type { LabSpec } from "../../lib/model/lab-spec.ts";
 import { doctorChecks } from "../../lib/runtime/doctor/checks.ts";
 import type { DoctorFacts } from "../../lib/runtime/doctor/facts.ts";
@@ -149,11 +150,14 @@ describe("a CNI that is one component file, one registry line and a lab file", (
     );
     expect(out.files.get("kind.yaml")).toMatch(/disableDefaultCNI: true/);
     expect(out.files.get("kind.yaml")).toMatch(/kubeProxyMode: none/);
-    const labJson = JSON.parse(out.files.get("lab.json")!) as {
-      capabilities: Record<string, { value: unknown; by: string }>;
-    };
+    const labJson = JSON.parse(out.files.get("lab.json")!) as LabJson;
     expect(labJson.capabilities.serviceProxy).toMatchObject({ value: "ebpf", by: "fixturenet" });
     expect(labJson.capabilities.podEncapsulation).toMatchObject({ value: "geneve", by: "fixturenet" });
+    // The runtime (compare's dataplane column) reads how to count Services from lab.json.
+    expect(labJson.serviceDataplane).toMatchObject({
+      inspection: "fixturenet-services",
+      size: { measure: "bpf-map-entries" },
+    });
   });
 
   it("tells the doctor what it needs of the host's kernel, and the doctor checks it", () => {

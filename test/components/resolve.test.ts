@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { NORTH_SOUTH_CAPABILITY } from "../../lib/components/component.ts";
+import { registry } from "../../lib/components/registry.ts";
 import { checkLab, resolveLab } from "../../lib/components/resolve.ts";
 import { parseLabSpec } from "../../lib/model/index.ts";
 
@@ -21,6 +23,25 @@ describe("resolving a lab against the component registry", () => {
     });
     expect(resolved.clusterName).toBe("labs-demo");
     expect(resolved.selected).toMatchObject({ cni: "kindnet", proxy: "nftables", apps: ["echo"] });
+  });
+
+  it("gives a north-south component's kind its capability, with how it serves it as the reason", () => {
+    const resolved = resolveLab(lab({ northSouth: { ingress: "ingress-nginx" }, apps: ["echo", "echo-v2"] }));
+    expect(resolved.capabilities).toMatchObject({ ingress: true, gatewayApi: false });
+    expect(resolved.claims.ingress).toEqual({
+      value: true,
+      by: "ingress-nginx",
+      reason: expect.stringMatching(/^ingress-nginx serves Ingresses of class nginx on hostPorts 80\/443/),
+    });
+  });
+
+  it("has every ingress, gateway and load balancer say how it serves, and none claim it twice", () => {
+    for (const [kind, capability] of Object.entries(NORTH_SOUTH_CAPABILITY)) {
+      for (const c of registry[kind as keyof typeof NORTH_SOUTH_CAPABILITY]) {
+        expect(c.serves, `${kind} ${c.name}`).toBeTypeOf("function");
+        expect(c.capabilities?.({}, {} as never) ?? {}, `${kind} ${c.name}`).not.toHaveProperty(capability);
+      }
+    }
   });
 
   it("suggests the closest CNI for an unknown one", () => {

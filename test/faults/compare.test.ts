@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { findLabs } from "../../lib/catalogue.ts";
 import { type LabFault, type LabFaultList, labFaults } from "../../lib/faults/catalogue.ts";
-import { compareWithFault } from "../../lib/faults/compare.ts";
+import { compareWithFault, pointsAt } from "../../lib/faults/compare.ts";
 import { sketchLab } from "../../lib/guide/sketch.ts";
 import type { VerdictStatus } from "../../lib/probes/verdicts/verdict.ts";
 import { upstreamReader } from "../probes/support.ts";
@@ -94,5 +94,13 @@ describe("labs verify on a broken lab", () => {
     const r = compareWithFault(allPass, f.signature, list.crossings, f.id);
     expect(r.pointsAt).toBeUndefined();
     expect(r.summary).toMatch(/^no probe failed — not what `coredns-scaled-to-zero` does/);
+  });
+
+  it("words each crossing, prefers the most specific on a tie, and names an unknown one as it is", () => {
+    const failedThrough = (...keys: string[]) => pointsAt([{ id: "a", verdict: "fail" }], { a: keys });
+    expect(failedThrough("policy", "dns")?.words).toBe("DNS");
+    expect(failedThrough("pod-network", "service-proxy")?.words).toBe("the service network");
+    expect(failedThrough("dns-upstream", "dns")?.words).toBe("CoreDNS's upstream");
+    expect(failedThrough("constructor")?.words).toBe("constructor");
   });
 });

@@ -228,6 +228,16 @@ describe("what the guide tells", () => {
     expect((await hop("flannel-iptables")).blocked).toBeFalsy();
   });
 
+  it("names who rewrites a pod's packet to a ClusterIP: Cilium's own load balancer even beside kube-proxy", async () => {
+    const rewrite = async (lab: string) => {
+      const s = await sketch(lab);
+      return pathModel(s.lab, s.plan).paths.find((p) => p.probe === "pod-to-cluster-ip")!.hops[1]!.label;
+    };
+    expect(await rewrite("cilium-iptables")).toBe("DNAT by Cilium, not kube-proxy iptables");
+    expect(await rewrite("cilium-kpr")).toBe("DNAT by cilium ebpf");
+    expect(await rewrite("kindnet-iptables")).toBe("DNAT by kube-proxy iptables");
+  });
+
   it("explains in the terminal, left to right when it fits and top to bottom when not", async () => {
     const s = await sketch("kindnet-ipvs");
     const wide = renderTextArt(pathModel(s.lab, s.plan), { width: 200 });

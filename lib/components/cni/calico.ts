@@ -17,6 +17,7 @@ import {
   installationSpec,
 } from "./calico-installation.ts";
 import { ipv4Only } from "./ipv4-only.ts";
+import { nftablesTable, podRoutes, tunnelDevice } from "./node-inspections.ts";
 import { podRouteBlackholed } from "./pod-route-fault.ts";
 import { tunnelPortDropped } from "./tunnel-fault.ts";
 
@@ -95,18 +96,16 @@ function dataplaneInspection(dataplane: CalicoDataplane): Inspection {
     };
   }
   if (dataplane === "Nftables") {
-    return {
+    // Not "no iptables at all": kind's node entrypoint keeps Docker's DNS DNAT/SNAT rules in
+    // iptables (DOCKER_OUTPUT, DOCKER_POSTROUTING; enable_network_magic in
+    // images/base/files/usr/local/bin/entrypoint@v0.32.0), whatever the dataplane.
+    return nftablesTable({
       id: "calico-nftables",
       title: "Calico's nftables table",
-      on: "control-plane",
-      command: ["nft", "list", "tables"],
-      // Not "no iptables at all": kind's node entrypoint keeps Docker's DNS DNAT/SNAT rules in
-      // iptables (DOCKER_OUTPUT, DOCKER_POSTROUTING; enable_network_magic in
-      // images/base/files/usr/local/bin/entrypoint@v0.32.0), whatever the dataplane.
+      table: "calico",
       explains:
         "In nftables mode Felix writes policy and NAT into its own `calico` table, next to kube-proxy's.",
-      expectContains: "calico",
-    };
+    });
   }
   return {
     id: "calico-iptables-chains",
@@ -255,22 +254,19 @@ export const calico = defineComponent({
     nodesReadyOnce("every node is Ready once Calico's CNI config is written"),
   ],
   inspections: (o) => [
-    {
+    tunnelDevice({
       id: "calico-vxlan-device",
       title: "Calico's VXLAN device",
-      on: "every-node",
-      command: ["ip", "-d", "link", "show", "vxlan.calico"],
+      device: "vxlan.calico",
+      linkType: "vxlan",
       explains: "vxlan.calico wraps pod packets to other nodes in UDP 4789.",
-      expectContains: "vxlan",
-    },
-    {
+    }),
+    podRoutes({
       id: "calico-routes",
       title: "Routes to the other nodes' pod blocks",
-      on: "control-plane",
-      command: ["ip", "route", "show"],
       explains:
         "Calico hands out /26 blocks of the pool; each other node's block is routed via vxlan.calico, each local pod via its own cali* interface.",
-    },
+    }),
     dataplaneInspection(o.dataplane),
   ],
   build: (ctx, o) => {

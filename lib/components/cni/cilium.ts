@@ -16,6 +16,7 @@ import { includeUpstream, parseManifest } from "../upstream-manifest.ts";
 import { apiServerEndpoint } from "./api-server-endpoint.ts";
 import { ciliumValues } from "./cilium-values.ts";
 import { ipv4Only } from "./ipv4-only.ts";
+import { podRoutes, tunnelDevice } from "./node-inspections.ts";
 import { tunnelPortDropped } from "./tunnel-fault.ts";
 
 /** Every pinned Cilium chart, newest first: the first is the default. */
@@ -272,21 +273,18 @@ export const cilium = defineComponent({
     nodesReadyOnce("every node is Ready once Cilium's CNI config is written"),
   ],
   inspections: (o) => [
-    {
+    tunnelDevice({
       id: "cilium-vxlan-device",
       title: "Cilium's VXLAN device",
-      on: "every-node",
-      command: ["ip", "-d", "link", "show", "cilium_vxlan"],
+      device: "cilium_vxlan",
+      linkType: "vxlan",
       explains: "cilium_vxlan is the tunnel endpoint: pod packets to other nodes are wrapped in UDP 8472.",
-      expectContains: "vxlan",
-    },
-    {
+    }),
+    podRoutes({
       id: "cilium-routes",
       title: "Routes to the other nodes' pod CIDRs",
-      on: "control-plane",
-      command: ["ip", "route", "show"],
       explains: "Each other node's pod CIDR is routed via cilium_host; eBPF on cilium_vxlan does the rest.",
-    },
+    }),
     ...replacementInspections(o),
   ],
   build: (ctx, o) => {

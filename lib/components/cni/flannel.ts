@@ -18,6 +18,7 @@ import {
   flannelPatch,
 } from "./flannel-net-conf.ts";
 import { ipv4Only } from "./ipv4-only.ts";
+import { nftablesTable, podRoutes, tunnelDevice } from "./node-inspections.ts";
 import { nodePodCidrs, podRouteBlackholed } from "./pod-route-fault.ts";
 import { tunnelPortDropped } from "./tunnel-fault.ts";
 
@@ -93,25 +94,23 @@ const useNFTables = (o: FlannelOptions, kubeProxyMode: string) => o.nftables ?? 
 
 function backendInspection(backend: FlannelBackend): Inspection {
   if (backend === "vxlan") {
-    return {
+    return tunnelDevice({
       id: "flannel-vxlan-device",
       title: "Flannel's VXLAN device",
-      on: "every-node",
-      command: ["ip", "-d", "link", "show", "flannel.1"],
+      device: "flannel.1",
+      linkType: "vxlan",
       explains:
         "flannel.1 is a VXLAN device (VNI 1, UDP 8472): pod packets to other nodes leave through it, wrapped.",
-      expectContains: "vxlan",
-    };
+    });
   }
   if (backend === "wireguard") {
-    return {
+    return tunnelDevice({
       id: "flannel-wireguard-device",
       title: "Flannel's WireGuard device",
-      on: "every-node",
-      command: ["ip", "-d", "link", "show", "flannel-wg"],
+      device: "flannel-wg",
+      linkType: "wireguard",
       explains: "flannel-wg is a WireGuard device: pod traffic between nodes is encrypted.",
-      expectContains: "wireguard",
-    };
+    });
   }
   return {
     id: "flannel-host-gw-no-tunnel",
@@ -176,26 +175,22 @@ export const flannel = defineComponent({
       expectContains: `FLANNEL_NETWORK=${lab.spec.podSubnet}`,
     },
     backendInspection(o.backend),
-    {
+    podRoutes({
       id: "flannel-routes",
       title: "Routes to the other nodes' pod subnets",
-      on: "control-plane",
-      command: ["ip", "route", "show"],
       explains:
         o.backend === "host-gw"
           ? "One route per other node: its pod subnet via its node IP on eth0."
           : `One route per other node: its pod subnet via ${o.backend === "vxlan" ? "flannel.1" : "flannel-wg"}.`,
-    },
+    }),
     ...(useNFTables(o, lab.spec.kubeProxyMode)
       ? [
-          {
+          nftablesTable({
             id: "flannel-nftables",
             title: "Flannel's nftables tables",
-            on: "control-plane" as const,
-            command: ["nft", "list", "tables"],
+            table: "flannel",
             explains: "With EnableNFTables Flannel writes its masquerade rules to its own nftables tables.",
-            expectContains: "flannel",
-          },
+          }),
         ]
       : []),
   ],

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { NODES_READY } from "../cluster-gates.ts";
 import { defineComponent } from "../component.ts";
 import { NF_TABLES_NEED } from "../host-needs.ts";
+import { nftablesTable, podRoutes } from "./node-inspections.ts";
 import { nodePodCidrs, podRouteBlackholed } from "./pod-route-fault.ts";
 
 /** kind's own CNI: simple routed pod network; enforces NetworkPolicy since kind v0.24. */
@@ -10,7 +10,6 @@ export const kindnet = defineComponent({
   name: "kindnet",
   title: "kindnet",
   summary: "kind's default CNI: a route per node's pod CIDR, no overlay, NetworkPolicy via nftables.",
-  options: z.strictObject({}),
   capabilities: () => ({
     networkPolicy: { value: true, reason: "kindnet enforces NetworkPolicy (since kind v0.24)" },
     // kind v0.32.0 images/kindnetd pins sigs.k8s.io/kube-network-policies f67f0fb35e2b, whose
@@ -38,22 +37,18 @@ export const kindnet = defineComponent({
     NODES_READY,
   ],
   inspections: () => [
-    {
+    podRoutes({
       id: "kindnet-routes",
       title: "Routes to the other nodes' pod CIDRs",
-      on: "control-plane",
-      command: ["ip", "route", "show"],
       explains:
         "kindnet writes one plain route per other node (its pod CIDR via its node IP): no tunnel device.",
-    },
-    {
+    }),
+    nftablesTable({
       id: "kindnet-netpol",
       title: "kindnet's NetworkPolicy table",
-      on: "control-plane",
-      command: ["nft", "list", "tables"],
+      table: "kindnet",
       explains: "kindnet enforces NetworkPolicy with its own nftables table.",
-      expectContains: "kindnet",
-    },
+    }),
   ],
   faults: () => ({
     faults: [

@@ -1,5 +1,4 @@
 import { ApiObject } from "cdk8s";
-import { z } from "zod";
 import { error, type Finding } from "../../model/findings.ts";
 import { routeBackendFindings } from "../apps/route-backends.ts";
 import { CILIUM_NAMESPACE } from "../cni/cilium.ts";
@@ -58,14 +57,8 @@ export const ciliumGateway = defineComponent({
   title: "Cilium Gateway API",
   summary:
     "Cilium programs Gateways into its per-node Envoy; each Gateway is a LoadBalancer Service handled by Cilium's eBPF load balancer.",
-  options: z.strictObject({}),
-  capabilities: () => ({
-    gatewayApi: {
-      value: true,
-      reason:
-        "Cilium serves Gateways of class cilium through its per-node Envoy, behind a LoadBalancer Service (needs kube-proxy replacement)",
-    },
-  }),
+  serves: () =>
+    "Cilium serves Gateways of class cilium through its per-node Envoy, behind a LoadBalancer Service (needs kube-proxy replacement)",
   rules: (_o, lab) => [
     ...ciliumRules(lab),
     ...routeBackendFindings(lab, "northSouth.gateway", "Cilium's Gateway"),

@@ -1,6 +1,5 @@
 import type { GatewayClass } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass";
 import { ApiObject } from "cdk8s";
-import { z } from "zod";
 import { routeBackendFindings, routeBackends } from "../apps/route-backends.ts";
 import { type ChartRender, defineComponent, type LabView } from "../component.ts";
 import { scaledToZero } from "../fault.ts";
@@ -58,13 +57,8 @@ export const envoyGateway = defineComponent({
   version: ENVOY_GATEWAY_VERSION,
   summary:
     "Gateway API implementation that runs one Envoy Deployment per Gateway; here behind a NodePort mapped to the host.",
-  options: z.strictObject({}),
-  capabilities: (_o, lab) => ({
-    gatewayApi: {
-      value: true,
-      reason: `Envoy Gateway serves Gateways of class ${ENVOY_GATEWAY_CLASS}; the host reaches the HTTP listener at ${lab.spec.listenAddress}:${lab.spec.hostPorts.gatewayHttp} (nodePort ${ENVOY_GATEWAY_NODE_PORT})`,
-    },
-  }),
+  serves: (_o, lab) =>
+    `Envoy Gateway serves Gateways of class ${ENVOY_GATEWAY_CLASS}; the host reaches the HTTP listener at ${lab.spec.listenAddress}:${lab.spec.hostPorts.gatewayHttp} (nodePort ${ENVOY_GATEWAY_NODE_PORT})`,
   rules: (_o, lab: LabView) => routeBackendFindings(lab, "northSouth.gateway", "Envoy Gateway"),
   versions: () => ({ "envoy-gateway": ENVOY_GATEWAY_VERSION, "gateway-api": GATEWAY_API_VERSION }),
   artifacts: (_o, lab) => [ENVOY_GATEWAY_CHART, ...gatewayApiPins(lab)],

@@ -1,51 +1,28 @@
 import { k8s } from "cdk8s-plus-34";
-import { z } from "zod";
-import { error, type Finding } from "../../model/findings.ts";
-import { routeBackendFindings } from "../apps/route-backends.ts";
-import { defineComponent, type LabView } from "../component.ts";
+import { defineComponent } from "../component.ts";
 import { ensureGatewayApiCrds, gatewayApiCrdsGate, pinsGatewayApiCrds } from "../gateway/gateway-api-crds.ts";
-import { CLOUD_PROVIDER_KIND_UNSTOPPABLE, CLOUD_PROVIDER_KIND_VERSION } from "../lb/cloud-provider-kind.ts";
+import { cloudProviderKindFeature } from "../lb/cloud-provider-kind-feature.ts";
 import { addAppIngress } from "./app-ingress.ts";
 
 /** cloud-provider-kind's IngressClass (v0.11.1 creates it itself; labs writes it so lint sees it). */
 export const CLOUD_PROVIDER_KIND_INGRESS_CLASS = "cloud-provider-kind";
 export const CLOUD_PROVIDER_KIND_INGRESS_CONTROLLER = "kind.sigs.k8s.io/ingress-controller";
 
-/** Ingress and Gateway from cloud-provider-kind run inside its process: the load balancer must be it. */
-export function needsCloudProviderKind(lab: LabView, path: string, what: string): Finding[] {
-  if (lab.selected.loadBalancer === "cloud-provider-kind") return [];
-  return [
-    error(
-      path,
-      `${what} runs inside cloud-provider-kind, which this lab does not run (loadBalancer is ${lab.selected.loadBalancer ? `"${lab.selected.loadBalancer}"` : "not set"})`,
-      'set loadBalancer: "cloud-provider-kind"',
-    ),
-  ];
-}
-
 /**
  * cloud-provider-kind's Ingress: it translates each namespace's Ingresses into a Gateway and
  * HTTPRoutes of its own GatewayClass, served by an Envoy container on the kind network.
  */
 export const cloudProviderKindIngress = defineComponent({
-  kind: "ingress",
-  name: "cloud-provider-kind",
-  title: "cloud-provider-kind Ingress",
-  version: CLOUD_PROVIDER_KIND_VERSION,
-  summary:
-    "Translates Ingresses into Gateway API objects served by an Envoy container with its own IP on the kind network.",
-  options: z.strictObject({}),
-  capabilities: () => ({
-    ingress: {
-      value: true,
-      reason:
-        "cloud-provider-kind turns Ingresses of class cloud-provider-kind into a Gateway with its own IP on the kind network",
-    },
+  ...cloudProviderKindFeature({
+    kind: "ingress",
+    title: "cloud-provider-kind Ingress",
+    summary:
+      "Translates Ingresses into Gateway API objects served by an Envoy container with its own IP on the kind network.",
+    serves:
+      "cloud-provider-kind turns Ingresses of class cloud-provider-kind into a Gateway with its own IP on the kind network",
+    what: "cloud-provider-kind's Ingress",
+    stopped: { id: "ingress-controller-stopped", title: "cloud-provider-kind's Ingress stopped" },
   }),
-  rules: (_o, lab) => [
-    ...needsCloudProviderKind(lab, "northSouth.ingress", "cloud-provider-kind's Ingress"),
-    ...routeBackendFindings(lab, "northSouth.ingress", "cloud-provider-kind's Ingress"),
-  ],
   // It needs the Gateway API CRDs; the lab's pinned ones, so it does not install its own.
   ...pinsGatewayApiCrds,
   gates: () => [gatewayApiCrdsGate()],
@@ -57,14 +34,4 @@ export const cloudProviderKindIngress = defineComponent({
     });
     addAppIngress(ctx, CLOUD_PROVIDER_KIND_INGRESS_CLASS);
   },
-  faults: () => ({
-    faults: [
-      {
-        id: "ingress-controller-stopped",
-        layer: "north-south",
-        title: "cloud-provider-kind's Ingress stopped",
-        unavailable: CLOUD_PROVIDER_KIND_UNSTOPPABLE,
-      },
-    ],
-  }),
 });

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { warning } from "../../model/findings.ts";
 import type { K8sObject } from "../../model/k8s-object.ts";
 import { pin, pinnedVersion } from "../../upstream/pins.ts";
@@ -37,14 +36,8 @@ export const ingressNginx = defineComponent({
   version: INGRESS_NGINX_VERSION,
   summary:
     "NGINX answers on hostPorts 80/443 of the node with the port mappings and routes Ingress rules to Services.",
-  options: z.strictObject({}),
-  capabilities: () => ({
-    ingress: {
-      value: true,
-      reason:
-        "ingress-nginx serves Ingresses of class nginx on hostPorts 80/443 of the ingress node, mapped to the host",
-    },
-  }),
+  serves: () =>
+    "ingress-nginx serves Ingresses of class nginx on hostPorts 80/443 of the ingress node, mapped to the host",
   rules: (_o, lab) => [
     warning(
       "northSouth.ingress",

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { RuntimeObject } from "../../validate/admission.ts";
 import { defineComponent, type LabView, type SideContainer } from "../component.ts";
 import { allowLoadBalancingOnControlPlanes } from "./exclude-label.ts";
@@ -98,13 +97,9 @@ export const cloudProviderKind = defineComponent({
   version: CLOUD_PROVIDER_KIND_VERSION,
   summary:
     "Runs next to the cluster with the Docker socket and gives each LoadBalancer Service an Envoy container on the kind network.",
-  options: z.strictObject({}),
+  serves: () =>
+    "cloud-provider-kind starts an Envoy container per LoadBalancer Service on the kind network and writes its IP into the Service status",
   capabilities: () => ({
-    loadBalancer: {
-      value: true,
-      reason:
-        "cloud-provider-kind starts an Envoy container per LoadBalancer Service on the kind network and writes its IP into the Service status",
-    },
     // v0.11.1 pkg/loadbalancer/proxy.go: a tcp_proxy listener whose cluster is every node's
     // InternalIP:nodePort; server.go writes the container's own IP into status.loadBalancer.
     loadBalancerSource: {

@@ -220,11 +220,9 @@ export const metallb = defineComponent({
   summary:
     "Assigns LoadBalancer IPs from a pool inside the kind Docker network and answers ARP for them from one node.",
   options,
-  capabilities: (o) => ({
-    loadBalancer: {
-      value: true,
-      reason: `MetalLB assigns LoadBalancer IPs from ${o.pool} and its speaker answers ARP for them on the kind network (reachable from a Linux host only)`,
-    },
+  serves: (o) =>
+    `MetalLB assigns LoadBalancer IPs from ${o.pool} and its speaker answers ARP for them on the kind network (reachable from a Linux host only)`,
+  capabilities: () => ({
     loadBalancerSource: {
       value: "client",
       reason:

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { defineComponent } from "../component.ts";
 
 /** No kube-proxy: the CNI must program Services itself (eBPF). The rule lives in rules.ts. */
@@ -7,7 +6,6 @@ export const none = defineComponent({
   name: "none",
   title: "no kube-proxy",
   summary: "kube-proxy is not installed; the CNI's eBPF dataplane handles Services.",
-  options: z.strictObject({}),
   capabilities: () => ({
     serviceProxy: { value: "none", reason: "kube-proxy is not installed" },
   }),

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { RunningKubeProxyMode } from "../../model/kube-proxy-mode.ts";
 import { kubeProxyRulesFlushed, kubeProxyServiceUnprogrammed } from "./kube-proxy-faults.ts";
 import { kubeProxyGate } from "./kube-proxy-gate.ts";
@@ -13,7 +12,6 @@ export function runningKubeProxy(mode: RunningKubeProxyMode) {
     kind: "proxy" as const,
     name: mode,
     title: `kube-proxy (${mode})`,
-    options: z.strictObject({}),
     gates: () => [kubeProxyGate(mode)],
     kindConfig: () => ({ kubeProxyMode: mode }),
     faults: () => ({ faults: [kubeProxyRulesFlushed(mode), kubeProxyServiceUnprogrammed(mode)] }),
