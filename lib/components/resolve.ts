@@ -253,55 +253,53 @@ export function serviceDataplaneOf(lab: ResolvedLab): ServiceDataplane {
   return Object.assign({}, ...collect(lab, (s) => [s.component.serviceDataplane?.(s.options, lab) ?? {}]));
 }
 
+/** The descriptor hooks that give a list (hostNeeds, gates, inspections, …), by name. */
+type ListHook = {
+  [K in keyof Component<unknown>]-?: NonNullable<Component<unknown>[K]> extends (
+    options: never,
+    lab: LabView,
+  ) => readonly unknown[]
+    ? K
+    : never;
+}[keyof Component<unknown>];
+type ItemOf<K extends ListHook> =
+  NonNullable<Component<unknown>[K]> extends (...args: never[]) => readonly (infer T)[] ? T : never;
+
+/** What every component of the lab gives for one descriptor hook, in component order. */
+export function gathered<K extends ListHook>(lab: ResolvedLab, hook: K): ItemOf<K>[] {
+  return collect(lab, (s) => {
+    const give = s.component[hook] as ((options: unknown, lab: LabView) => ItemOf<K>[]) | undefined;
+    return give?.call(s.component, s.options, lab);
+  });
+}
+
 /** What the lab needs of the host's kernel, once per check id. */
-export const hostNeedsOf = (lab: ResolvedLab): HostNeed[] =>
-  dedupe(
-    collect(lab, (s) => s.component.hostNeeds?.(s.options, lab)),
-    (n) => n.id,
-  );
+export const hostNeedsOf = (lab: ResolvedLab): HostNeed[] => once(gathered(lab, "hostNeeds"), (n) => n.id);
 
 /** Address ranges the lab's components hand out on the `kind` network. */
 export const addressPoolsOf = (lab: ResolvedLab): AddressPool[] =>
-  dedupe(
-    collect(lab, (s) => s.component.addressPools?.(s.options, lab)),
-    (p) => p.range,
-  );
+  once(gathered(lab, "addressPools"), (p) => p.range);
 
-export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] =>
-  dedupe(
-    collect(lab, (s) => s.component.artifacts?.(s.options, lab)),
-    (a) => a.id,
-  );
+export const artifactsOf = (lab: ResolvedLab): ArtifactRef[] => once(gathered(lab, "artifacts"), (a) => a.id);
+
 /**
  * Gates, once each (two components of a lab may wait for the same thing, the Gateway API CRDs),
  * then the gates every lab has (nodes Ready, CoreDNS Available).
  */
 export function gatesOf(lab: ResolvedLab): Gate[] {
-  const own = dedupe(
-    collect(lab, (s) => s.component.gates?.(s.options, lab)),
-    (g) => JSON.stringify(g),
-  );
+  const own = once(gathered(lab, "gates"), (g) => JSON.stringify(g));
   return [...own, ...clusterGates(own)];
 }
-export const inspectionsOf = (lab: ResolvedLab): Inspection[] =>
-  collect(lab, (s) => s.component.inspections?.(s.options, lab));
-export const sideContainersOf = (lab: ResolvedLab): SideContainer[] =>
-  collect(lab, (s) => s.component.sideContainers?.(s.options, lab));
+export const inspectionsOf = (lab: ResolvedLab): Inspection[] => gathered(lab, "inspections");
+export const sideContainersOf = (lab: ResolvedLab): SideContainer[] => gathered(lab, "sideContainers");
 /** Post-create kubectl steps, once each even when two components ask for the same one. */
 export const postCreateOf = (lab: ResolvedLab): ClusterStep[] =>
-  dedupe(
-    collect(lab, (s) => s.component.postCreate?.(s.options, lab)),
-    (step) => step.id,
-  );
-export const runtimeObjectsOf = (lab: ResolvedLab): RuntimeObject[] =>
-  collect(lab, (s) => s.component.runtimeObjects?.(s.options, lab));
+  once(gathered(lab, "postCreate"), (step) => step.id);
+export const runtimeObjectsOf = (lab: ResolvedLab): RuntimeObject[] => gathered(lab, "runtimeObjects");
 
 /** Cluster variables, once each even when two components use the same one. */
 export const clusterVariablesOf = (lab: ResolvedLab): ClusterVariable[] =>
-  dedupe(
-    collect(lab, (s) => s.component.clusterVariables?.(s.options, lab)),
-    (v) => v.name,
-  );
+  once(gathered(lab, "clusterVariables"), (v) => v.name);
 
 /**
  * Paths a component carries although the claims name another component for them (see
@@ -313,7 +311,8 @@ export const carriedPathsOf = (lab: ResolvedLab): (CarriedPath & { by: string })
     s.component.faults?.(s.options, lab).carries?.map((c) => ({ ...c, by: s.component.title })),
   );
 
-function dedupe<T>(items: T[], key: (t: T) => string): T[] {
+/** The first of each key, in order. */
+function once<T>(items: T[], key: (t: T) => string): T[] {
   const seen = new Map<string, T>();
   for (const i of items) if (!seen.has(key(i))) seen.set(key(i), i);
   return [...seen.values()];
