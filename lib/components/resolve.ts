@@ -311,6 +311,13 @@ export const carriedPathsOf = (lab: ResolvedLab): (CarriedPath & { by: string })
     s.component.faults?.(s.options, lab).carries?.map((c) => ({ ...c, by: s.component.title })),
   );
 
+/**
+ * The component that rewrites pod traffic to a ClusterIP when it is not the service proxy the
+ * claims name: Cilium's bpf_lxc next to kube-proxy (cilium/cilium#16197). Undefined otherwise.
+ */
+export const clusterIpCarrier = (lab: ResolvedLab): string | undefined =>
+  carriedPathsOf(lab).find((c) => c.path === "cluster-ip-from-pods")?.by;
+
 /** The first of each key, in order. */
 function once<T>(items: T[], key: (t: T) => string): T[] {
   const seen = new Map<string, T>();

@@ -6,7 +6,7 @@
  * A path is drawn only when the lab's probe plan checks it (a lab without an Ingress controller
  * has no Ingress path), so the picture and the probes always tell the same story.
  */
-import { carriedPathsOf, type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
+import { clusterIpCarrier, type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
 import type { Layer, ProbesPlan } from "../probes/probes-plan.ts";
 
 /** Where a place lives: the machine that runs labs, a kind node, or the virtual Service network. */
@@ -113,8 +113,8 @@ export function layersOf(lab: ResolvedLab, nodes: string[]): LayerSummary[] {
  */
 function clusterIpFromPods(lab: ResolvedLab): string {
   const proxy = serviceProxyText(lab.claims.serviceProxy);
-  const carrier = carriedPathsOf(lab).find((c) => c.path === "cluster-ip-from-pods");
-  return carrier ? `DNAT by ${carrier.by}, not ${proxy}` : `DNAT by ${proxy}`;
+  const carrier = clusterIpCarrier(lab);
+  return carrier ? `DNAT by ${carrier}, not ${proxy}` : `DNAT by ${proxy}`;
 }
 
 const planned = (plan: ProbesPlan, probe: string) => plan.checks.some((c) => c.probe === probe);

@@ -4,7 +4,7 @@
  * "not enforced by flannel — expected" instead of just "allowed".
  */
 import type { Capabilities, CapabilityName } from "../components/component.ts";
-import { type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
+import { clusterIpCarrier, type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
 import type { ClientIpExpectation, Denial, Expectation } from "./probes-plan.ts";
 
 type Extra = Omit<Partial<Expectation>, "outcome" | "reason">;
@@ -122,9 +122,10 @@ export function noLocalEndpointDenial(lab: ResolvedLab): Denial | undefined {
 
 /** Inside the cluster a ClusterIP is DNAT only: the backend sees the client pod's own IP. */
 export function sourceIpInsideCluster(lab: ResolvedLab): Expectation {
-  const proxy = lab.claims.serviceProxy;
+  // Next to kube-proxy, Cilium still rewrites pod traffic to ClusterIPs itself: name who does.
+  const who = clusterIpCarrier(lab) ?? serviceProxyText(lab.claims.serviceProxy);
   return reachable(
-    `${serviceProxyText(proxy)} rewrites only the destination of pod traffic to a ClusterIP: the backend sees the client pod's IP`,
+    `${who} rewrites only the destination of pod traffic to a ClusterIP: the backend sees the client pod's IP`,
     {
       clientIp: "source",
       because: because(lab, "serviceProxy"),

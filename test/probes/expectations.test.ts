@@ -24,6 +24,16 @@ describe("expectation table of every catalogue lab", () => {
     }
   });
 
+  it("names who rewrites pod traffic to a ClusterIP: Cilium even next to kube-proxy, else kube-proxy", () => {
+    const reasonOf = (lab: string) =>
+      plans
+        .find((p) => p.name === lab)!
+        .plan.checks.find((c) => c.probe === "pod-to-cluster-ip")!.expect.reason;
+    expect(reasonOf("cilium-iptables")).toMatch(/^Cilium rewrites only the destination/);
+    expect(reasonOf("kindnet-iptables")).toMatch(/^kube-proxy iptables rewrites only the destination/);
+    expect(reasonOf("cilium-kpr")).toMatch(/^cilium ebpf rewrites only the destination/);
+  });
+
   it("covers the whole catalogue", () => {
     expect(plans.length).toBeGreaterThanOrEqual(11);
     console.info(`probe plans of ${plans.length} labs; upstream files from ${SHARED_UPSTREAM}`);
