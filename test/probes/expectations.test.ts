@@ -26,9 +26,8 @@ describe("expectation table of every catalogue lab", () => {
 
   it("names who rewrites pod traffic to a ClusterIP: Cilium even next to kube-proxy, else kube-proxy", () => {
     const reasonOf = (lab: string) =>
-      plans
-        .find((p) => p.name === lab)!
-        .plan.checks.find((c) => c.probe === "pod-to-cluster-ip")!.expect.reason;
+      plans.find((p) => p.name === lab)!.plan.checks.find((c) => c.probe === "pod-to-cluster-ip")!.expect
+        .reason;
     expect(reasonOf("cilium-iptables")).toMatch(/^Cilium rewrites only the destination/);
     expect(reasonOf("kindnet-iptables")).toMatch(/^kube-proxy iptables rewrites only the destination/);
     expect(reasonOf("cilium-kpr")).toMatch(/^cilium ebpf rewrites only the destination/);
