@@ -45,15 +45,25 @@ beforeAll(async () => {
 const COREFILE =
   ".:53 {\n    errors\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    reload\n}\n";
 
+/** What the fault lookups read: CoreDNS's replicas and Corefile, and when asked the node's default route. */
+function answerFaultLookups(fake: Fake, o: { defaultRoute: boolean }): void {
+  writeFileSync(
+    join(fake.world, "jsonpath-output.json"),
+    JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
+  );
+  if (o.defaultRoute)
+    writeFileSync(
+      join(fake.world, "exec-output.json"),
+      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
+    );
+}
+
 /** A fake with the lab up (no probes), and the answers the fault lookups read. */
 async function labUp(knobs: Record<string, string> = {}): Promise<Fake> {
   const fake = fakeToolchain(knobs);
   fakes.push(fake);
   await upWith(fake, await catalogueLab(LAB));
-  writeFileSync(
-    join(fake.world, "jsonpath-output.json"),
-    JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
-  );
+  answerFaultLookups(fake, { defaultRoute: false });
   fake.clearLog();
   return fake;
 }
@@ -259,10 +269,7 @@ describe("labs break / fix on the fake toolchain", { timeout: 120_000 }, () => {
 
   it("breaks and fixes every fault of the lab, each through its own commands only", async () => {
     const fake = await labUp();
-    writeFileSync(
-      join(fake.world, "exec-output.json"),
-      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
-    );
+    answerFaultLookups(fake, { defaultRoute: true });
     for (const f of list.faults) {
       fake.clearLog();
       await breakLab({ lab: LAB, faults: list, fault: f.id, env: fake.env });
@@ -330,14 +337,7 @@ describe("labs status and labs verify on a broken lab", { timeout: 180_000 }, ()
     const fake = fakeToolchain();
     fakes.push(fake);
     expect(runLabs(["up", LAB, "--no-verify"], fake.env).code).toBe(0);
-    writeFileSync(
-      join(fake.world, "jsonpath-output.json"),
-      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
-    );
-    writeFileSync(
-      join(fake.world, "exec-output.json"),
-      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
-    );
+    answerFaultLookups(fake, { defaultRoute: true });
     expect(runLabs(["break", LAB, "coredns-scaled-to-zero"], fake.env).code).toBe(0);
     const fault = list.faults.find((f) => f.id === "coredns-scaled-to-zero")!;
     const mustFail = fault.signature.filter((s) => s.expect === "fails").map((s) => s.id);
@@ -429,14 +429,7 @@ describe("labs status and labs verify on a broken lab", { timeout: 180_000 }, ()
     const up = runLabs(["up", LAB, "--no-verify"], fake.env);
     expect(up.code, up.stderr).toBe(0);
     // What the lookups of any fault read (a mystery may pick any).
-    writeFileSync(
-      join(fake.world, "jsonpath-output.json"),
-      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
-    );
-    writeFileSync(
-      join(fake.world, "exec-output.json"),
-      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
-    );
+    answerFaultLookups(fake, { defaultRoute: true });
     const broke = runLabs(["break", LAB, "coredns-scaled-to-zero"], fake.env);
     expect(broke.code, broke.stderr).toBe(0);
     expect(broke.stdout).toMatch(/kindnet-iptables is broken: CoreDNS scaled to zero/);
@@ -462,14 +455,7 @@ describe("labs up on a broken lab", { timeout: 180_000 }, () => {
     const fake = fakeToolchain();
     fakes.push(fake);
     expect(runLabs(["up", LAB, "--no-verify"], fake.env).code).toBe(0);
-    writeFileSync(
-      join(fake.world, "jsonpath-output.json"),
-      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
-    );
-    writeFileSync(
-      join(fake.world, "exec-output.json"),
-      JSON.stringify({ "route show default": "default via 172.18.0.1 dev eth0" }),
-    );
+    answerFaultLookups(fake, { defaultRoute: true });
     expect(runLabs(["break", LAB, "stray-default-deny"], fake.env).code).toBe(0);
     const applied = fake.cluster(CLUSTER)!.applied.length;
     fake.clearLog();
@@ -516,10 +502,7 @@ describe("labs up on a broken lab", { timeout: 180_000 }, () => {
     const fake = fakeToolchain();
     fakes.push(fake);
     expect(runLabs(["up", LAB, "--no-verify"], fake.env).code).toBe(0);
-    writeFileSync(
-      join(fake.world, "jsonpath-output.json"),
-      JSON.stringify({ "deployment coredns": "2", "configmap coredns": COREFILE }),
-    );
+    answerFaultLookups(fake, { defaultRoute: false });
     expect(runLabs(["break", LAB, "coredns-scaled-to-zero"], fake.env).code).toBe(0);
     const deleted = spawnSync(join(fake.bin, "kind"), ["delete", "cluster", "--name", CLUSTER], {
       env: fake.env,
