@@ -280,6 +280,8 @@ export const NORTH_SOUTH_CAPABILITY = {
   gateway: "gatewayApi",
   loadBalancer: "loadBalancer",
 } as const satisfies Partial<Record<ComponentKind, CapabilityName>>;
+/** A capability only a north-south component gives: without it, its probes do not apply. */
+export type NorthSouthCapability = (typeof NORTH_SOUTH_CAPABILITY)[keyof typeof NORTH_SOUTH_CAPABILITY];
 
 /** A component as written in its file: `options` may be left out when it takes none. */
 export type ComponentDeclaration<O> = Omit<Component<O>, "options"> & { options?: z.ZodType<O> };

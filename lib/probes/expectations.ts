@@ -3,7 +3,7 @@
  * words, taken from the claim of the component that set the capability, so a report can say
  * "not enforced by flannel — expected" instead of just "allowed".
  */
-import type { Capabilities, CapabilityName } from "../components/component.ts";
+import type { Capabilities, CapabilityName, NorthSouthCapability } from "../components/component.ts";
 import { clusterIpCarrier, type ResolvedLab, serviceProxyText } from "../components/resolve.ts";
 import type { ClientIpExpectation, Denial, Expectation } from "./probes-plan.ts";
 
@@ -25,9 +25,6 @@ const because = (lab: ResolvedLab, capability: CapabilityName) => ({
   capability,
   by: lab.claims[capability].by,
 });
-
-/** The north-south capabilities a probe can need: without one, the probe does not apply. */
-export type NorthSouthCapability = "loadBalancer" | "ingress" | "gatewayApi";
 
 /**
  * Why a probe that needs `capability` cannot run in this lab, or undefined when it can. The words

@@ -24,7 +24,7 @@ export interface CloudProviderKindFeatureProps {
 }
 
 /** Ingress and Gateway from cloud-provider-kind run inside its process: the load balancer must be it. */
-export function needsCloudProviderKind(lab: LabView, path: string, what: string): Finding[] {
+function needsCloudProviderKind(lab: LabView, path: string, what: string): Finding[] {
   if (lab.selected.loadBalancer === "cloud-provider-kind") return [];
   return [
     error(

@@ -4,8 +4,8 @@
  * in `index.ts`.
  */
 
+import type { NorthSouthCapability } from "../../components/component.ts";
 import type { ClientPod } from "../clients.ts";
-import type { NorthSouthCapability } from "../expectations.ts";
 import type { Clients, ProbeLab } from "../probe-lab.ts";
 import type { Action, Endpoint, Expectation, PlannedCheck, ProbeInfo, SourceRef } from "../probes-plan.ts";
 
